@@ -1,0 +1,71 @@
+/*
+ * filter_fineweb — FineWeb's own rules (Penedo et al. 2024), as datatrove's
+ * FineWebQualityFilter computes them, over lines = text.split("\n") (not stripped):
+ *   line_punct_ratio <= 0.12     lines ending in terminal punctuation (. ' " ! ?) / lines
+ *                                (with fineweb-line-punct-exclude-zero, a ratio of exactly 0
+ *                                passes)
+ *   short_line_ratio >= 0.67     lines of <= 30 code points / lines
+ *   char_dup_ratio >= 0.01       duplicate characters (find_duplicates over the lines whose
+ *                                strip() is not empty) / len(text without its '\n's)
+ *   new_line_ratio > 0.3         text.count("\n") / words
+ * In the stage, FineWeb sees the text after C4's line edits when C4 is also on and keeps the
+ * page (datatrove's FineWeb pipeline runs C4QualityFilter before FineWebQualityFilter).
+ *
+ * Differences from datatrove, on purpose: a threshold of 0 turns its check off (datatrove's
+ * FineWeb filter has no such guard; gopher's has, and one rule for all options is simpler);
+ * words are ICU words (see filter_gopher.c); ratios over nothing are 0 (datatrove divides by
+ * zero) and new_line_ratio over a text without words divides by 1.
+ * Costs: one pass over the lines (memchr), one hash per non-empty line, the shared word pass.
+ */
+#include "filter.h"
+#include <string.h>
+
+#define FAIL(name, val, op_, thr) do { \
+        if (!dropped) { f->check = (name); f->value = (val); f->op = (op_); f->threshold = (thr); \
+                        f->is_int = 0; dropped = 1; if (!full) return 1; } } while (0)
+
+int filter_fineweb(filter_state *st, const filter_cfg *c, const char *t, size_t n, int full,
+                   filter_signals *sg, filter_fail *f, char *err) {
+    int dropped = 0;
+    uint64_t lines = 0, punct = 0, shorts = 0, newlines = 0, dupchars = 0;
+    size_t nlines = 1;
+    for (const char *q = t, *end = t + n; (q = memchr(q, '\n', (size_t)(end - q))); q++) nlines++;
+    filter_tab_reset(st, nlines);
+    size_t s = 0;
+    for (;;) {
+        const char *nl = s < n ? memchr(t + s, '\n', n - s) : NULL;
+        size_t e = nl ? (size_t)(nl - t) : n;
+        const char *l = t + s;
+        size_t ll = e - s;
+        lines++;
+        punct += filter_ends_terminal(st, l, ll);
+        uint64_t chars = filter_utf8_chars(l, ll);
+        shorts += chars <= (uint64_t)c->fineweb_short_line_length;
+        size_t a, b;
+        filter_py_strip(l, ll, &a, &b);
+        if (b > a) {
+            struct filter_slot *sl = filter_tab_get(st, filter_hash_bytes(l, ll));
+            if (sl->count) dupchars += chars;
+            else sl->count = 1;
+        }
+        if (!nl) break;
+        newlines++;
+        s = e + 1;
+    }
+    sg->line_punct_ratio = (double)punct / (double)lines;
+    if (c->fineweb_line_punct_thr && sg->line_punct_ratio <= c->fineweb_line_punct_thr &&
+        !(sg->line_punct_ratio == 0 && c->fineweb_line_punct_exclude_zero))
+        FAIL("line_punct_ratio", sg->line_punct_ratio, "<=", c->fineweb_line_punct_thr);
+    sg->short_line_ratio = (double)shorts / (double)lines;
+    if (c->fineweb_short_line_thr && sg->short_line_ratio >= c->fineweb_short_line_thr)
+        FAIL("short_line_ratio", sg->short_line_ratio, ">=", c->fineweb_short_line_thr);
+    uint64_t denom = filter_utf8_chars(t, n) - newlines;
+    sg->char_dup_ratio = denom ? (double)dupchars / (double)denom : 0;
+    if (c->fineweb_char_dup_ratio && sg->char_dup_ratio >= c->fineweb_char_dup_ratio)
+        FAIL("char_dup_ratio", sg->char_dup_ratio, ">=", c->fineweb_char_dup_ratio);
+    if (filter_words(st, t, n, err)) return -1;
+    sg->new_line_ratio = (double)newlines / (double)(st->nw ? st->nw : 1);
+    if (c->fineweb_new_line_ratio && sg->new_line_ratio > c->fineweb_new_line_ratio)
+        FAIL("new_line_ratio", sg->new_line_ratio, ">", c->fineweb_new_line_ratio);
+    return dropped;
+}

@@ -1,0 +1,170 @@
+/*
+ * filter_gopher_rep — Gopher repetition rules (Rae et al. 2021, table A1), as datatrove's
+ * GopherRepetitionFilter computes them. Order of checks and signal names:
+ *   dup_para_frac > 0.3, dup_para_char_frac > 0.2   paragraphs = re.split(r"\n{2,}", text.strip())
+ *   dup_line_frac > 0.3, dup_line_char_frac > 0.2   lines = re.split(r"\n+", text)
+ *   top_2gram_frac > 0.20, top_3gram 0.18, top_4gram 0.16
+ *   dup_5gram_frac > 0.15 ... dup_10gram_frac > 0.10
+ * Every *_char_frac and n-gram fraction divides by len(text) (the unstripped text, in code
+ * points). find_duplicates: an element seen before counts once more and adds its length.
+ * find_top_duplicate: the most common n-gram (ties: the one that occurred first, as
+ * Counter.most_common(1) does) times its count, its length being " ".join(words) (word
+ * lengths + n-1 spaces). find_all_duplicate: walk the word positions; an n-gram seen before
+ * adds its length ("".join(words): word lengths, no spaces, as datatrove's current code does)
+ * and jumps n words ahead, otherwise it is remembered and the walk moves one word.
+ *
+ * Differences from datatrove, on purpose:
+ *  - words are ICU words (see filter_gopher.c); n-grams run over all of them, symbols
+ *    included, like datatrove's word_tokenize output.
+ *  - elements and n-grams are compared by 64-bit hashes (paragraphs and lines: XXH3 of the
+ *    bytes; n-grams: a polynomial over the words' XXH3 hashes), not by string: a collision is
+ *    ~n^2/2^64. datatrove's "".join makes ("ab","c") and ("a","bc") the same 5-gram; hashing
+ *    word by word does not (that collision is an artifact, not a rule).
+ *  - a text of length 0 gives 0 for every fraction (datatrove divides by zero).
+ * Costs: one hash over the bytes per paragraph and per line pass; per n-gram size one walk
+ * over the words with O(1) table work per position. If no 5-gram repeats, no longer n-gram
+ * can, so n = 6..10 are skipped.
+ */
+#include "filter.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define FAIL(name, val, op_, thr) do { \
+        if (!dropped) { f->check = (name); f->value = (val); f->op = (op_); f->threshold = (thr); \
+                        f->is_int = 0; dropped = 1; if (!full) return 1; } } while (0)
+
+#define POLY_P 0x9E3779B97F4A7C15ull
+
+/* find_duplicates over spans of t: duplicate count and duplicate characters. */
+static void find_duplicates(filter_state *st, const char *t, const text_spans *sp,
+                            uint64_t *dups, uint64_t *dupchars) {
+    filter_tab_reset(st, sp->n);
+    uint64_t d = 0, dc = 0;
+    for (size_t i = 0; i < sp->n; i++) {
+        const char *p = t + sp->v[i].off;
+        struct filter_slot *s = filter_tab_get(st, filter_hash_bytes(p, sp->v[i].len));
+        if (s->count) { d++; dc += filter_utf8_chars(p, sp->v[i].len); }
+        else s->count = 1;
+    }
+    *dups = d;
+    *dupchars = dc;
+}
+
+/* re.split(r"\n+", t): pieces between runs of newlines (empty first/last piece kept). */
+static void split_newline_runs(const char *t, size_t n, text_spans *out) {
+    out->n = 0;
+    size_t s = 0, i = 0;
+    for (;;) {
+        const char *nl = i < n ? memchr(t + i, '\n', n - i) : NULL;
+        if (!nl) break;
+        size_t e = (size_t)(nl - t), j = e;
+        while (j < n && t[j] == '\n') j++;
+        if (out->n == out->cap) {
+            out->cap = out->cap ? out->cap * 2 : 256;
+            out->v = xrealloc(out->v, out->cap * sizeof *out->v);
+        }
+        out->v[out->n++] = (text_span){ (uint32_t)s, (uint32_t)(e - s) };
+        s = i = j;
+    }
+    if (out->n == out->cap) {
+        out->cap = out->cap ? out->cap * 2 : 256;
+        out->v = xrealloc(out->v, out->cap * sizeof *out->v);
+    }
+    out->v[out->n++] = (text_span){ (uint32_t)s, (uint32_t)(n - s) };
+}
+
+static inline uint64_t ngram_key(const uint64_t *S, const uint64_t *pw, size_t i, int n) {
+    uint64_t g = S[i + (size_t)n] - S[i] * pw[n];
+    g ^= g >> 31;
+    g *= 0xBF58476D1CE4E5B9ull;
+    return g ^ (g >> 29);
+}
+
+int filter_gopher_rep(filter_state *st, const filter_cfg *c, const char *t, size_t n, int full,
+                      filter_signals *sg, filter_fail *f, char *err) {
+    int dropped = 0;
+    uint64_t tchars = filter_utf8_chars(t, n);
+    double len = tchars ? (double)tchars : 1;
+    uint64_t d, dc;
+
+    size_t a, b;
+    filter_py_strip(t, n, &a, &b);
+    text_paragraphs(t + a, b - a, &st->lines);
+    find_duplicates(st, t + a, &st->lines, &d, &dc);
+    sg->dup_para_frac = (double)d / (double)st->lines.n;
+    sg->dup_para_char_frac = (double)dc / len;
+    if (c->max_dup_para_frac && sg->dup_para_frac > c->max_dup_para_frac)
+        FAIL("dup_para_frac", sg->dup_para_frac, ">", c->max_dup_para_frac);
+    if (c->max_dup_para_char_frac && sg->dup_para_char_frac > c->max_dup_para_char_frac)
+        FAIL("dup_para_char_frac", sg->dup_para_char_frac, ">", c->max_dup_para_char_frac);
+
+    split_newline_runs(t, n, &st->lines);
+    find_duplicates(st, t, &st->lines, &d, &dc);
+    sg->dup_line_frac = (double)d / (double)st->lines.n;
+    sg->dup_line_char_frac = (double)dc / len;
+    if (c->max_dup_line_frac && sg->dup_line_frac > c->max_dup_line_frac)
+        FAIL("dup_line_frac", sg->dup_line_frac, ">", c->max_dup_line_frac);
+    if (c->max_dup_line_char_frac && sg->dup_line_char_frac > c->max_dup_line_char_frac)
+        FAIL("dup_line_char_frac", sg->dup_line_char_frac, ">", c->max_dup_line_char_frac);
+
+    if (filter_words(st, t, n, err)) return -1;
+    size_t nw = st->nw;
+    if (st->capprefix < 2 * (nw + 1)) {
+        st->capprefix = 2 * (nw + 1) + nw / 2;
+        free(st->prefix);
+        st->prefix = xmalloc(st->capprefix * sizeof *st->prefix);
+    }
+    uint64_t *S = st->prefix, *C = st->prefix + nw + 1;   /* hash and character prefixes */
+    S[0] = C[0] = 0;
+    for (size_t i = 0; i < nw; i++) {
+        S[i + 1] = S[i] * POLY_P + st->w[i].hash;
+        C[i + 1] = C[i] + st->w[i].chars;
+    }
+    uint64_t pw[11];
+    pw[0] = 1;
+    for (int k = 1; k <= 10; k++) pw[k] = pw[k - 1] * POLY_P;
+
+    static const char *const top_names[3] = { "top_2gram_frac", "top_3gram_frac", "top_4gram_frac" };
+    for (int k = 0; k < 3; k++) {
+        int ng = k + 2;
+        sg->top_ngram_frac[k] = 0;
+        if (nw < (size_t)ng) continue;
+        filter_tab_reset(st, nw);
+        uint32_t best_count = 0, best_first = 0;
+        for (size_t i = 0; i + (size_t)ng <= nw; i++) {
+            struct filter_slot *s = filter_tab_get(st, ngram_key(S, pw, i, ng));
+            if (!s->count) s->first = (uint32_t)i;
+            s->count++;
+            if (s->count > best_count || (s->count == best_count && s->first < best_first)) {
+                best_count = s->count;
+                best_first = s->first;
+            }
+        }
+        uint64_t glen = C[best_first + (size_t)ng] - C[best_first] + (uint64_t)(ng - 1);
+        sg->top_ngram_frac[k] = (double)(glen * best_count) / len;
+        if (c->max_top_ngram_frac[k] && sg->top_ngram_frac[k] > c->max_top_ngram_frac[k])
+            FAIL(top_names[k], sg->top_ngram_frac[k], ">", c->max_top_ngram_frac[k]);
+    }
+
+    static const char *const dup_names[6] = { "dup_5gram_frac", "dup_6gram_frac", "dup_7gram_frac",
+                                              "dup_8gram_frac", "dup_9gram_frac", "dup_10gram_frac" };
+    int none_repeat = 0;
+    for (int k = 0; k < 6; k++) {
+        int ng = k + 5;
+        uint64_t rep = 0;
+        if (!none_repeat && nw >= (size_t)ng) {
+            filter_tab_reset(st, nw);
+            size_t idx = 0;
+            while (idx + (size_t)ng <= nw) {
+                struct filter_slot *s = filter_tab_get(st, ngram_key(S, pw, idx, ng));
+                if (s->count) { rep += C[idx + (size_t)ng] - C[idx]; idx += (size_t)ng; }
+                else { s->count = 1; idx++; }
+            }
+            if (rep == 0) none_repeat = 1;
+        }
+        sg->dup_ngram_frac[k] = (double)rep / len;
+        if (c->max_dup_ngram_frac[k] && sg->dup_ngram_frac[k] > c->max_dup_ngram_frac[k])
+            FAIL(dup_names[k], sg->dup_ngram_frac[k], ">", c->max_dup_ngram_frac[k]);
+    }
+    return dropped;
+}

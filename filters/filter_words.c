@@ -1,0 +1,323 @@
+/*
+ * filter_words — what the rule sets share: the per-document word analysis (ICU words with
+ * their hash, length in code points, letter and symbol flags), Python's notions of whitespace,
+ * strip() and splitlines(), terminal punctuation, the language-resolved settings, a hash table
+ * with generation stamps, and the text of a failing check.
+ *
+ * Words: text_words' segments (TEXT_WORDS_ALL), except that adjacent punctuation-only segments
+ * merge into one symbol word (see filter_words).
+ * Invariants: filter_words caches its result for the (pointer, length) it was last called
+ * with, so gopher, gopher-rep and fineweb share one word pass; callers that modify text in
+ * place must not rely on that (the stage never does). The hash table is cleared in O(1) by
+ * bumping a generation counter; it only grows.
+ * Costs: O(bytes) for the word pass (text_words' ASCII fast path plus one loop over the
+ * words' bytes); the table is sized to twice the keys, so inserts are O(1) expected.
+ */
+#include "filter.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/uchar.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+filter_state *filter_state_new(void) {
+    filter_state *st = xcalloc(1, sizeof *st);
+    st->tc = text_ctx_new();
+    return st;
+}
+
+void filter_state_free(filter_state *st) {
+    if (!st) return;
+    text_ctx_free(st->tc);
+    text_spans_free(&st->spans);
+    text_spans_free(&st->lines);
+    text_spans_free(&st->sents);
+    free(st->w);
+    free(st->tab);
+    free(st->prefix);
+    buf_free(&st->scratch);
+    buf_free(&st->edited);
+    buf_free(&st->lower);
+    for (size_t i = 0; i < st->nstop; i++) free(st->stop_words[i]);
+    free(st);
+}
+
+uint64_t filter_hash_bytes(const void *p, size_t n) { return XXH3_64bits(p, n); }
+
+uint64_t filter_utf8_chars(const char *p, size_t n) {
+    const unsigned char *s = (const unsigned char *)p;
+    uint64_t cont = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (!(w & 0x8080808080808080ull)) continue;
+        /* continuation bytes are 10xxxxxx: bit 7 set and bit 6 clear */
+        uint64_t c = w & ~(w << 1) & 0x8080808080808080ull;
+        cont += (uint64_t)__builtin_popcountll(c);
+    }
+    for (; i < n; i++) cont += (s[i] & 0xC0) == 0x80;
+    return n - cont;
+}
+
+int filter_py_isspace(uint32_t cp) {
+    if (cp < 0x80) return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x1F);
+    return cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+           cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
+/* Start of the code point that ends at byte e (exclusive). */
+static size_t cp_start_before(const unsigned char *p, size_t e) {
+    size_t i = e - 1;
+    while (i > 0 && (p[i] & 0xC0) == 0x80) i--;
+    return i;
+}
+
+void filter_py_strip(const char *text, size_t n, size_t *start, size_t *end) {
+    const unsigned char *p = (const unsigned char *)text;
+    size_t s = 0, e = n;
+    while (s < e) {
+        uint32_t cp;
+        int l = text_utf8_next(p + s, &cp);
+        if (!filter_py_isspace(cp)) break;
+        s += (size_t)l;
+    }
+    while (e > s) {
+        size_t b = cp_start_before(p, e);
+        uint32_t cp;
+        text_utf8_next(p + b, &cp);
+        if (!filter_py_isspace(cp)) break;
+        e = b;
+    }
+    *start = s;
+    *end = e;
+}
+
+int filter_ends_terminal(const filter_state *st, const char *text, size_t n) {
+    if (!n) return 0;
+    const unsigned char *p = (const unsigned char *)text;
+    uint32_t cp;
+    if (p[n - 1] < 0x80) cp = p[n - 1];
+    else text_utf8_next(p + cp_start_before(p, n), &cp);
+    for (size_t i = 0; i < st->nterm; i++)
+        if (st->term[i] == cp) return 1;
+    return 0;
+}
+
+/* Python's str.splitlines() separators: \n \r \r\n \v \f \x1c \x1d \x1e U+0085 U+2028 U+2029. */
+int filter_splitlines_next(const char *text, size_t n, size_t *pos, size_t *s, size_t *e) {
+    const unsigned char *p = (const unsigned char *)text;
+    size_t i = *pos;
+    if (i >= n) return 0;
+    *s = i;
+    for (; i < n; i++) {
+        unsigned char c = p[i];
+        if (c > 0x1E && c != 0xC2 && c != 0xE2) continue;
+        if (c == '\n' || c == '\v' || c == '\f' || c == 0x1C || c == 0x1D || c == 0x1E) {
+            *e = i; *pos = i + 1; return 1;
+        }
+        if (c == '\r') {
+            *e = i; *pos = (i + 1 < n && p[i + 1] == '\n') ? i + 2 : i + 1; return 1;
+        }
+        if (c == 0xC2 && i + 1 < n && p[i + 1] == 0x85) { *e = i; *pos = i + 2; return 1; }
+        if (c == 0xE2 && i + 2 < n && p[i + 1] == 0x80 && (p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
+            *e = i; *pos = i + 3; return 1;
+        }
+    }
+    *e = n;
+    *pos = n;
+    return 1;
+}
+
+/* ---- words ---- */
+
+static unsigned char ascii_alpha[128], ascii_sym[128];
+__attribute__((constructor)) static void tables_init(void) {
+    for (int c = 0; c < 128; c++) {
+        ascii_alpha[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        /* datatrove's PUNCTUATION_SET: every ASCII punctuation character and the controls */
+        ascii_sym[c] = (c < 32 && c != '\t' && c != '\n' && c != '\r') || c == 127 ||
+                       (c > 32 && c < 127 && !ascii_alpha[c] && !(c >= '0' && c <= '9'));
+    }
+}
+
+/* Beyond ASCII, "symbol" generalises datatrove's list (which names some CJK and typographic
+ * marks) to every punctuation, symbol and control character (general categories P*, S*, Cc).
+ * datatrove's list also contains U+FF11 (fullwidth digit one); that oddity is not copied. */
+static int cp_symbolic(uint32_t cp) {
+    return (U_GET_GC_MASK((UChar32)cp) & (U_GC_P_MASK | U_GC_S_MASK | U_GC_CC_MASK)) != 0;
+}
+
+void filter_begin(filter_state *st) { st->words_of = NULL; }
+
+int filter_words(filter_state *st, const char *t, size_t n, char *err) {
+    if (st->words_of == t && st->words_of_len == n && st->w) return 0;
+    if (text_words(st->tc, t, n, TEXT_WORDS_ALL, &st->spans, err)) return -1;
+    if (st->capw < st->spans.n) {
+        st->capw = st->spans.n + st->spans.n / 2 + 16;
+        free(st->w);
+        st->w = xmalloc(st->capw * sizeof *st->w);
+    }
+    const unsigned char *p = (const unsigned char *)t;
+    size_t nw = 0;
+    for (size_t i = 0; i < st->spans.n; i++) {
+        const unsigned char *q = p + st->spans.v[i].off;
+        size_t len = st->spans.v[i].len;
+        filter_word *w = &st->w[nw];
+        w->hash = XXH3_64bits(q, len);
+        unsigned alpha = 0, nonsym = 0, chars = 0;
+        for (size_t k = 0; k < len;) {
+            if (q[k] < 0x80) {
+                alpha |= ascii_alpha[q[k]];
+                nonsym |= !ascii_sym[q[k]];
+                k++;
+            } else {
+                uint32_t cp;
+                k += (size_t)text_utf8_next(q + k, &cp);
+                alpha |= u_isalpha((UChar32)cp) != 0;
+                nonsym |= !cp_symbolic(cp);
+            }
+            chars++;
+        }
+        w->chars = chars;
+        w->alpha = (uint8_t)alpha;
+        w->symbol = (uint8_t)!nonsym;
+        /* A run of punctuation with nothing between its marks ("...", "---", ")." ) is one
+         * symbol word: ICU makes a segment of every mark, NLTK keeps "..." and "--" whole,
+         * and counting each dash of a "------" rule would swamp the word-based ratios. */
+        if (w->symbol && nw && st->w[nw - 1].symbol &&
+            st->spans.v[nw - 1].off + st->spans.v[nw - 1].len == st->spans.v[i].off) {
+            text_span *ps = &st->spans.v[nw - 1];
+            ps->len += (uint32_t)len;
+            st->w[nw - 1].chars += chars;
+            st->w[nw - 1].hash = XXH3_64bits(p + ps->off, ps->len);
+            continue;
+        }
+        st->spans.v[nw] = st->spans.v[i];
+        nw++;
+    }
+    st->spans.n = nw;
+    st->nw = nw;
+    st->words_of = t;
+    st->words_of_len = n;
+    st->text_chars = filter_utf8_chars(t, n);
+    return 0;
+}
+
+/* ---- hash table ---- */
+
+void filter_tab_reset(filter_state *st, size_t n) {
+    size_t want = 64;
+    while (want < 2 * n + 2) want <<= 1;
+    if (want > st->tabcap) {
+        free(st->tab);
+        st->tab = xcalloc(want, sizeof *st->tab);
+        st->tabcap = want;
+        st->gen = 0;
+    }
+    st->tabmask = want - 1;
+    if (++st->gen == 0) {    /* wrapped: really clear */
+        memset(st->tab, 0, st->tabcap * sizeof *st->tab);
+        st->gen = 1;
+    }
+}
+
+struct filter_slot *filter_tab_get(filter_state *st, uint64_t key) {
+    size_t i = (size_t)(key ^ (key >> 29)) & st->tabmask;
+    for (;;) {
+        struct filter_slot *s = &st->tab[i];
+        if (s->gen != st->gen) {
+            s->gen = st->gen; s->key = key; s->count = 0; s->first = 0;
+            return s;
+        }
+        if (s->key == key) return s;
+        i = (i + 1) & st->tabmask;
+    }
+}
+
+/* ---- language ---- */
+
+static const char *const stop_lists[][2] = {
+    /* en is datatrove's STOP_WORDS; the others are the most frequent function words of each
+     * language, chosen the same way (short, topic-free). */
+    { "en", "the,be,to,of,and,that,have,with" },
+    { "de", "der,die,und,in,den,von,zu,das,mit,sich" },
+    { "fr", "de,la,le,et,les,des,en,un,du,une" },
+    { "es", "de,la,que,el,en,y,a,los,se,del" },
+    { "it", "di,e,il,la,che,in,a,per,un,del" },
+    { "pt", "de,a,o,que,e,do,da,em,um,para" },
+    { "nl", "de,en,van,het,een,in,is,dat,op,te" },
+};
+
+static int lang_is(const char *lang, const char *code) {
+    size_t n = strlen(code);
+    return lang && !strncmp(lang, code, n) && (lang[n] == 0 || lang[n] == '-' || lang[n] == '_');
+}
+
+int filter_prepare(filter_state *st, const filter_cfg *cfg, char *err) {
+    for (size_t i = 0; i < st->nstop; i++) free(st->stop_words[i]);
+    st->nstop = 0;
+    const char *lang = cfg->lang && *cfg->lang ? cfg->lang : "en";
+    const char *list = cfg->stop_words;
+    if (!list)
+        for (size_t i = 0; i < sizeof stop_lists / sizeof *stop_lists; i++)
+            if (lang_is(lang, stop_lists[i][0])) list = stop_lists[i][1];
+    if (list) {
+        const char *s = list;
+        while (*s) {
+            const char *e = strchr(s, ',');
+            size_t len = e ? (size_t)(e - s) : strlen(s);
+            while (len && *s == ' ') { s++; len--; }
+            while (len && s[len - 1] == ' ') len--;
+            if (len) {
+                if (st->nstop == 64) return err_set(err, "--stop-words: at most 64 words");
+                st->stop_words[st->nstop] = xstrndup(s, len);
+                st->stop_hash[st->nstop++] = XXH3_64bits(s, len);
+            }
+            if (!e) break;
+            s = e + 1;
+        }
+    }
+    st->nterm = 0;
+    const char *term = cfg->terminal_punct;
+    /* datatrove's END_PUNCTUATION / stop_chars, for English; other languages add the
+     * sentence terminals and closing quotes of other scripts. */
+    if (!term) term = lang_is(lang, "en") ? ".?!\"'"
+        : ".?!\"'\xe3\x80\x82\xef\xbc\x81\xef\xbc\x9f\xef\xbc\x8e\xef\xbd\xa1\xe0\xa5\xa4\xe0\xa5\xa5"
+          "\xd8\x9f\xdb\x94\xcd\xbe\xe2\x80\x9d\xe2\x80\x99\xe3\x80\x8d\xe3\x80\x8f\xc2\xbb";
+    const unsigned char *q = (const unsigned char *)term;
+    size_t tl = strlen(term);
+    for (size_t i = 0; i < tl;) {
+        uint32_t cp;
+        i += (size_t)text_utf8_next(q + i, &cp);
+        if (st->nterm == 64) return err_set(err, "--terminal-punct: at most 64 characters");
+        st->term[st->nterm++] = cp;
+    }
+    st->spaceless = lang_is(lang, "zh") || lang_is(lang, "ja") || lang_is(lang, "th") ||
+                    lang_is(lang, "lo") || lang_is(lang, "km") || lang_is(lang, "my");
+    return 0;
+}
+
+/* ---- messages ---- */
+
+void filter_fail_format(const filter_fail *f, buf *out) {
+    char v[64], t[64];
+    if (!f->op) { buf_adds(out, f->check); return; }
+    if (f->is_int) {
+        snprintf(v, sizeof v, "%.0f", f->value);
+        snprintf(t, sizeof t, "%.0f", f->threshold);
+    } else {
+        snprintf(t, sizeof t, "%.15g", f->threshold);
+        /* shortest value text that still shows it is past the threshold */
+        for (int prec = 3; prec <= 17; prec++) {
+            snprintf(v, sizeof v, "%.*g", prec, f->value);
+            double back = strtod(v, NULL);
+            int ok = (!strcmp(f->op, ">") && back > f->threshold) || (!strcmp(f->op, "<") && back < f->threshold) ||
+                     (!strcmp(f->op, ">=") && back >= f->threshold) || (!strcmp(f->op, "<=") && back <= f->threshold);
+            if (ok || !isfinite(f->value)) break;
+        }
+    }
+    buf_printf(out, "%s %s %s %s", f->check, v, f->op, t);
+}

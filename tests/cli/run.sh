@@ -1,0 +1,99 @@
+# Command-line tests of `winnow run` (issue 9): YAML validation messages, equivalence with
+# the shell pipeline, worker-count determinism, resume after a kill, task split.
+. "$TOP/tests/cli/lib.sh"
+
+mkdata() {
+  mkdir -p data
+  for f in 0 1 2 3 4; do
+    awk -v f=$f 'BEGIN{for(i=0;i<300;i++) printf "{\"id\":\"f%d-%d\",\"text\":\"document %d of file %d with some words\",\"source\":\"s%d\"}\n", f, i, i, f, i%3}' | zstd -q -c >data/in$f.jsonl.zst
+  done
+}
+pipe() { # pipe STEPS_YAML [extra top-level yaml]
+  { echo 'input: [data/*.jsonl.zst]'; echo 'seed: 3'; echo 'steps:'; printf '%s\n' "$1"; echo 'output: {dir: clean, compress: none}'; [ -n "${2:-}" ] && printf '%s\n' "$2"; } >p.yaml
+}
+
+unknown_step_suggests() { mkdata; pipe '  - sampel: {fraction: 0.5}'; expect_status 2 $W run p.yaml && expect_err "p.yaml:4:5: unknown step 'sampel' \(did you mean 'sample'\?\)"; }
+t unknown_step_suggests unknown_step_suggests
+unknown_key_suggests() { mkdata; pipe '  - sample: {fractoin: 0.5}'; expect_status 2 $W run p.yaml && expect_err "p.yaml:4:14: unknown option 'fractoin' for sample \(did you mean 'fraction'\?\)"; }
+t unknown_key_suggests unknown_key_suggests
+wrong_type_named() { mkdata; pipe '  - sample: {fraction: lots}'; expect_status 2 $W run p.yaml && expect_err "p.yaml:4:14: sample: .*'lots' is not a number"; }
+t wrong_type_named wrong_type_named
+out_of_range_named() { mkdata; pipe '  - sample: {fraction: 2}'; expect_status 2 $W run p.yaml && expect_err "p.yaml:4:14: .*out of range"; }
+t out_of_range_named out_of_range_named
+empty_glob_named() { pipe '  - cat:'; expect_status 2 $W run p.yaml && expect_err "p.yaml:1:9: input 'data/\*.jsonl.zst' matches no file"; }
+t empty_glob_named empty_glob_named
+missing_input_named() { mkdata; printf 'steps:\n  - cat:\noutput: {dir: out}\n' >p.yaml; expect_status 2 $W run p.yaml && expect_err "no 'input'"; }
+t missing_input_named missing_input_named
+unknown_top_key_suggests() { mkdata; pipe '  - cat:' 'ouput: {dir: x}'; expect_status 2 $W run p.yaml && expect_err "unknown key 'ouput' \(did you mean 'output'\?\)"; }
+t unknown_top_key_suggests unknown_top_key_suggests
+yaml_syntax_error_named() { mkdata; printf 'input: [data\nsteps: : :\n' >p.yaml; expect_status 2 $W run p.yaml && expect_err "p.yaml:[0-9]+:[0-9]+: invalid YAML"; }
+t yaml_syntax_error_named yaml_syntax_error_named
+alias_bomb_is_bounded() {
+  mkdata
+  { echo 'input: [data/*.jsonl.zst]'; echo 'a: &a ["x","x","x","x","x","x","x","x","x"]'
+    p=a; for l in b c d e f g h i; do echo "$l: &$l [*$p,*$p,*$p,*$p,*$p,*$p,*$p,*$p,*$p]"; p=$l; done
+    echo 'steps: [cat]'; echo 'output: {dir: out}'; } >p.yaml
+  ( ulimit -v 2000000; $W run p.yaml ) >/dev/null 2>err.txt; st=$?
+  [ "$st" = 2 ] && grep -q "unknown key 'a'" err.txt || fail "status $st: $(cat err.txt)"
+}
+t alias_bomb_is_bounded alias_bomb_is_bounded
+
+same_as_shell_pipeline() {
+  mkdata; pipe '  - sample: {fraction: 0.5}
+  - cat:'
+  $W run -q p.yaml && cat clean/part-*.jsonl >run.jsonl
+  for f in data/*.jsonl.zst; do $W cat "$f"; done | $W sample --fraction 0.5 --seed 3 | $W cat >shell.jsonl
+  expect_same run.jsonl shell.jsonl && [ -s run.jsonl ]
+}
+t same_as_shell_pipeline same_as_shell_pipeline
+identical_at_any_worker_count() {
+  mkdata; pipe '  - sample: {fraction: 0.7}'
+  $W run -q -j 1 p.yaml && cat clean/part-* >a.jsonl && rm -rf clean
+  $W run -q -j 3 p.yaml && cat clean/part-* >b.jsonl && expect_same a.jsonl b.jsonl
+}
+t identical_at_any_worker_count identical_at_any_worker_count
+global_step_runs_once_over_corpus() {
+  mkdata; pipe '  - sample: {fraction: 0.5}
+  - head: {count: 7}'
+  $W run -q p.yaml && [ "$(ls clean/part-* | wc -l)" = 1 ] && expect_lines clean/part-000000.jsonl 7
+}
+t global_step_runs_once_over_corpus global_step_runs_once_over_corpus
+stats_json_per_step() { mkdata; pipe '  - sample: {fraction: 0.5}'; $W run -q p.yaml && grep -q '"step":"sample"' clean/stats.json && grep -q '"docs_in":1500' clean/stats.json; }
+t stats_json_per_step stats_json_per_step
+rerun_skips_finished_units() {
+  mkdata; pipe '  - sample: {fraction: 0.5}'
+  $W run -q p.yaml && $W run p.yaml 2>err.txt && grep -q '5 units (0 run, 5 already done)' err.txt && grep -q '"docs_in":1500' clean/stats.json
+}
+t rerun_skips_finished_units rerun_skips_finished_units
+changed_pipeline_needs_force() {
+  mkdata; pipe '  - sample: {fraction: 0.5}'; $W run -q p.yaml
+  pipe '  - sample: {fraction: 0.4}'; expect_status 1 $W run p.yaml && expect_err 'different pipeline' && expect_status 0 $W run -q --force p.yaml
+}
+t changed_pipeline_needs_force changed_pipeline_needs_force
+resume_after_kill_is_identical() {
+  mkdata
+  for f in 5 6 7 8 9 10 11; do awk -v f=$f 'BEGIN{for(i=0;i<20000;i++) printf "{\"id\":\"f%d-%d\",\"text\":\"document %d of file %d\"}\n", f, i, i, f}' | zstd -q -c >data/in$f.jsonl.zst; done
+  pipe '  - sample: {fraction: 0.5}'
+  $W run -q -j 2 p.yaml && cat clean/part-* >whole.jsonl && rm -rf clean
+  $W run -q -j 1 p.yaml & pid=$!; sleep 0.3; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+  $W run -q -j 2 p.yaml && cat clean/part-* >resumed.jsonl && expect_same whole.jsonl resumed.jsonl &&
+  [ -z "$(find clean -name '.*.tmp.*')" ] || fail "temporary files left: $(find clean -name '.*.tmp.*')"
+}
+t resume_after_kill_is_identical resume_after_kill_is_identical
+tasks_union_equals_single_run() {
+  mkdata; pipe '  - sample: {fraction: 0.5}'
+  $W run -q p.yaml && cat clean/part-* >single.jsonl && rm -rf clean
+  for i in 0 1 2; do $W run -q --task $i --tasks 3 p.yaml || return 1; done
+  cat clean/part-* >tasks.jsonl && expect_same single.jsonl tasks.jsonl
+}
+t tasks_union_equals_single_run tasks_union_equals_single_run
+tasks_with_global_step_need_phases() {
+  mkdata; pipe '  - sample: {fraction: 0.5}
+  - head: {count: 7}'
+  expect_status 1 $W run --task 0 --tasks 2 p.yaml && expect_err "needs the whole corpus" &&
+  $W run -q --task 0 --tasks 2 --phase files p.yaml && $W run -q --task 1 --tasks 2 --phase files p.yaml &&
+  $W run -q --tasks 2 --phase global p.yaml && expect_lines clean/part-000000.jsonl 7
+}
+t tasks_with_global_step_need_phases tasks_with_global_step_need_phases
+dry_run_prints_plan() { mkdata; pipe '  - sample: {fraction: 0.5}'; expect_status 0 $W run --dry-run p.yaml && expect_out 'unit part-000004' && [ ! -d clean/.winnow/done ] || [ -z "$(ls clean/.winnow/done 2>/dev/null)" ]; }
+t dry_run_prints_plan dry_run_prints_plan

@@ -1,0 +1,294 @@
+/*
+ * layers — the GPT's layers as forward/backward pairs with matching arguments (llm.c style).
+ *
+ * This header is included by model.c with LAYER_REAL = float (the trainer) and by the unit
+ * tests with LAYER_REAL = double (finite-difference gradient checks of the very same code).
+ * Every function is static; the includer defines LAYER_REAL before including it.
+ *
+ * Conventions: tensors are row-major; N = B*T rows, C channels, OC output channels.
+ *   - backward functions ACCUMULATE into parameter gradients (dw, db), so gradient
+ *     accumulation over micro-batches needs no extra buffer;
+ *   - the gradient of a layer's input is OVERWRITTEN (matmul, gelu, attention), except
+ *     layernorm_backward, which accumulates into dinp because its input is the residual
+ *     stream whose gradient already holds the skip path.
+ * Determinism: no reduction is split by thread count. Column sums over rows (bias and
+ * LayerNorm weight gradients) are parallel over column blocks with rows in a fixed order;
+ * matrix products go through BLAS, which splits only the output, never the inner dimension.
+ * Costs: matmuls dominate (6 * params FLOPs per token); attention is O(T^2 * C) per sequence
+ * through BLAS on each (batch, head) pair; everything else is one pass over its tensor.
+ */
+#include <math.h>
+#include <string.h>
+#include <cblas.h>
+
+#ifndef LAYER_REAL
+#error "define LAYER_REAL (float or double) before including layers.h"
+#endif
+typedef LAYER_REAL real;
+
+#define LAYER_IS_DOUBLE (sizeof(real) == sizeof(double))
+#define R_EXP(x) (LAYER_IS_DOUBLE ? (real)exp(x) : (real)expf((float)(x)))
+#define R_LOG(x) (LAYER_IS_DOUBLE ? (real)log(x) : (real)logf((float)(x)))
+#define R_SQRT(x) (LAYER_IS_DOUBLE ? (real)sqrt(x) : (real)sqrtf((float)(x)))
+#define R_TANH(x) (LAYER_IS_DOUBLE ? (real)tanh(x) : (real)tanhf((float)(x)))
+#define R_COSH(x) (LAYER_IS_DOUBLE ? (real)cosh(x) : (real)coshf((float)(x)))
+
+#define LN_EPS 1e-5
+
+/* C = alpha * op(A) op(B) + beta * C, row-major, in the precision of `real`. */
+static inline void layer_gemm(int ta, int tb, int m, int n, int k, real alpha, const real *a,
+                              int lda, const real *b, int ldb, real beta, real *c, int ldc) {
+    enum CBLAS_TRANSPOSE A = ta ? CblasTrans : CblasNoTrans, Bt = tb ? CblasTrans : CblasNoTrans;
+    if (LAYER_IS_DOUBLE)
+        cblas_dgemm(CblasRowMajor, A, Bt, m, n, k, alpha, (const double *)a, lda,
+                    (const double *)b, ldb, beta, (double *)c, ldc);
+    else
+        cblas_sgemm(CblasRowMajor, A, Bt, m, n, k, (float)alpha, (const float *)a, lda,
+                    (const float *)b, ldb, (float)beta, (float *)c, ldc);
+}
+
+/* out[b,t,:] = wte[ids[b,t],:] + wpe[t,:] (wpe NULL: no learned positions, RoPE instead) */
+static inline void encoder_forward(real *out, const int *ids, const real *wte, const real *wpe,
+                            int B, int T, int C) {
+    #pragma omp parallel for schedule(static)
+    for (int bt = 0; bt < B * T; bt++) {
+        real *o = out + (size_t)bt * C;
+        const real *e = wte + (size_t)ids[bt] * C;
+        if (wpe) {
+            const real *p = wpe + (size_t)(bt % T) * C;
+            for (int i = 0; i < C; i++) o[i] = e[i] + p[i];
+        } else {
+            memcpy(o, e, sizeof(real) * C);
+        }
+    }
+}
+
+static inline void encoder_backward(real *dwte, real *dwpe, const real *dout, const int *ids,
+                             int B, int T, int C) {
+    /* dwte: rows scattered by token id; rows are visited in a fixed order, parallel over
+     * channel blocks so no two threads touch one element. */
+    #pragma omp parallel for schedule(static)
+    for (int c0 = 0; c0 < C; c0 += 32) {
+        int c1 = c0 + 32 < C ? c0 + 32 : C;
+        for (int bt = 0; bt < B * T; bt++) {
+            real *d = dwte + (size_t)ids[bt] * C;
+            const real *g = dout + (size_t)bt * C;
+            for (int i = c0; i < c1; i++) d[i] += g[i];
+        }
+    }
+    if (!dwpe) return;
+    #pragma omp parallel for schedule(static)
+    for (int t = 0; t < T; t++)
+        for (int b = 0; b < B; b++) {
+            const real *g = dout + ((size_t)b * T + t) * C;
+            real *d = dwpe + (size_t)t * C;
+            for (int i = 0; i < C; i++) d[i] += g[i];
+        }
+}
+
+static inline void layernorm_forward(real *out, real *mean, real *rstd, const real *inp,
+                              const real *w, const real *b, int N, int C) {
+    #pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+        const real *x = inp + (size_t)n * C;
+        real m = 0, v = 0;
+        for (int i = 0; i < C; i++) m += x[i];
+        m /= C;
+        for (int i = 0; i < C; i++) { real d = x[i] - m; v += d * d; }
+        v /= C;
+        real s = 1 / R_SQRT(v + (real)LN_EPS);
+        real *o = out + (size_t)n * C;
+        for (int i = 0; i < C; i++) o[i] = (x[i] - m) * s * w[i] + b[i];
+        mean[n] = m;
+        rstd[n] = s;
+    }
+}
+
+static inline void layernorm_backward(real *dinp, real *dw, real *db, const real *dout,
+                               const real *inp, const real *w, const real *mean,
+                               const real *rstd, int N, int C) {
+    #pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+        const real *x = inp + (size_t)n * C, *g = dout + (size_t)n * C;
+        real m = mean[n], s = rstd[n], dnorm_mean = 0, dnorm_norm_mean = 0;
+        for (int i = 0; i < C; i++) {
+            real dn = w[i] * g[i];
+            dnorm_mean += dn;
+            dnorm_norm_mean += dn * (x[i] - m) * s;
+        }
+        dnorm_mean /= C;
+        dnorm_norm_mean /= C;
+        real *d = dinp + (size_t)n * C;
+        for (int i = 0; i < C; i++) {
+            real norm = (x[i] - m) * s;
+            d[i] += (w[i] * g[i] - dnorm_mean - norm * dnorm_norm_mean) * s;
+        }
+    }
+    #pragma omp parallel for schedule(static)
+    for (int c0 = 0; c0 < C; c0 += 32) {
+        int c1 = c0 + 32 < C ? c0 + 32 : C;
+        for (int n = 0; n < N; n++) {
+            const real *x = inp + (size_t)n * C, *g = dout + (size_t)n * C;
+            real m = mean[n], s = rstd[n];
+            for (int i = c0; i < c1; i++) {
+                dw[i] += (x[i] - m) * s * g[i];
+                db[i] += g[i];
+            }
+        }
+    }
+}
+
+/* out (N,OC) = inp (N,C) @ w^T (w is (OC,C)) + bias */
+static inline void matmul_forward(real *out, const real *inp, const real *w, const real *bias,
+                           int N, int C, int OC) {
+    layer_gemm(0, 1, N, OC, C, 1, inp, C, w, C, 0, out, OC);
+    if (!bias) return;
+    #pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+        real *o = out + (size_t)n * OC;
+        for (int i = 0; i < OC; i++) o[i] += bias[i];
+    }
+}
+
+/* dinp = dout @ w (overwritten); dw += dout^T @ inp; dbias += column sums of dout */
+static inline void matmul_backward(real *dinp, real *dw, real *dbias, const real *dout,
+                            const real *inp, const real *w, int N, int C, int OC) {
+    if (dinp) layer_gemm(0, 0, N, C, OC, 1, dout, OC, w, C, 0, dinp, C);
+    layer_gemm(1, 0, OC, C, N, 1, dout, OC, inp, C, 1, dw, C);
+    if (!dbias) return;
+    #pragma omp parallel for schedule(static)
+    for (int c0 = 0; c0 < OC; c0 += 32) {
+        int c1 = c0 + 32 < OC ? c0 + 32 : OC;
+        for (int n = 0; n < N; n++) {
+            const real *g = dout + (size_t)n * OC;
+            for (int i = c0; i < c1; i++) dbias[i] += g[i];
+        }
+    }
+}
+
+/* Rotary position embedding on the q and k parts of qkv (B,T,3C), in place. Pairs
+ * (2i, 2i+1) of each head rotate by t * 10000^(-2i/hs). dir = +1 forward, -1 backward (the
+ * rotation is orthogonal: its gradient is the inverse rotation). */
+static inline void rope_apply(real *qkv, int B, int T, int C, int NH, int dir) {
+    int hs = C / NH;
+    #pragma omp parallel for schedule(static)
+    for (int bt = 0; bt < B * T; bt++) {
+        int t = bt % T;
+        for (int part = 0; part < 2; part++)
+            for (int h = 0; h < NH; h++) {
+                real *x = qkv + (size_t)bt * 3 * C + (size_t)part * C + (size_t)h * hs;
+                for (int i = 0; i < hs / 2; i++) {
+                    double th = t * pow(10000.0, -2.0 * i / hs);
+                    real c = (real)cos(th), s = (real)sin(th) * dir;
+                    real a = x[2 * i], b = x[2 * i + 1];
+                    x[2 * i] = a * c - b * s;
+                    x[2 * i + 1] = a * s + b * c;
+                }
+            }
+    }
+}
+
+/* Causal self-attention. qkv (B,T,3C) holds q, k, v; out (B,T,C); att (B,NH,T,T) keeps the
+ * softmax probabilities for backward (zero above the diagonal). */
+static inline void attention_forward(real *out, real *att, const real *qkv, int B, int T, int C,
+                              int NH) {
+    int hs = C / NH, C3 = 3 * C;
+    real scale = 1 / R_SQRT((real)hs);
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < NH; h++) {
+            const real *q = qkv + (size_t)b * T * C3 + (size_t)h * hs;
+            real *a = att + ((size_t)b * NH + h) * T * T;
+            layer_gemm(0, 1, T, T, hs, scale, q, C3, q + C, C3, 0, a, T);
+            #pragma omp parallel for schedule(static)
+            for (int t = 0; t < T; t++) {
+                real *r = a + (size_t)t * T, mx = r[0], sum = 0;
+                for (int j = 1; j <= t; j++) if (r[j] > mx) mx = r[j];
+                for (int j = 0; j <= t; j++) { r[j] = R_EXP(r[j] - mx); sum += r[j]; }
+                real inv = 1 / sum;
+                for (int j = 0; j <= t; j++) r[j] *= inv;
+                for (int j = t + 1; j < T; j++) r[j] = 0;
+            }
+            layer_gemm(0, 0, T, hs, T, 1, a, T, q + 2 * C, C3, 0,
+                       out + (size_t)b * T * C + (size_t)h * hs, C);
+        }
+}
+
+/* dqkv (overwritten) from dout (B,T,C); scratch holds T*T reals. */
+static inline void attention_backward(real *dqkv, real *scratch, const real *dout, const real *qkv,
+                               const real *att, int B, int T, int C, int NH) {
+    int hs = C / NH, C3 = 3 * C;
+    real scale = 1 / R_SQRT((real)hs);
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < NH; h++) {
+            const real *q = qkv + (size_t)b * T * C3 + (size_t)h * hs;
+            real *dq = dqkv + (size_t)b * T * C3 + (size_t)h * hs;
+            const real *a = att + ((size_t)b * NH + h) * T * T;
+            const real *g = dout + (size_t)b * T * C + (size_t)h * hs;
+            real *da = scratch;
+            layer_gemm(0, 1, T, T, hs, 1, g, C, q + 2 * C, C3, 0, da, T);       /* datt */
+            layer_gemm(1, 0, T, hs, T, 1, a, T, g, C, 0, dq + 2 * C, C3);       /* dv */
+            #pragma omp parallel for schedule(static)
+            for (int t = 0; t < T; t++) {
+                const real *p = a + (size_t)t * T;
+                real *d = da + (size_t)t * T, dot = 0;
+                for (int j = 0; j <= t; j++) dot += p[j] * d[j];
+                for (int j = 0; j <= t; j++) d[j] = p[j] * (d[j] - dot);
+                for (int j = t + 1; j < T; j++) d[j] = 0;
+            }
+            layer_gemm(0, 0, T, hs, T, scale, da, T, q + C, C3, 0, dq, C3);     /* dq */
+            layer_gemm(1, 0, T, hs, T, scale, da, T, q, C3, 0, dq + C, C3);     /* dk */
+        }
+}
+
+#define GELU_S 0.7978845608028654   /* sqrt(2/pi) */
+
+static inline void gelu_forward(real *out, const real *inp, size_t N) {
+    #pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < N; i++) {
+        real x = inp[i];
+        out[i] = (real)0.5 * x * (1 + R_TANH((real)GELU_S * (x + (real)0.044715 * x * x * x)));
+    }
+}
+
+static inline void gelu_backward(real *dinp, const real *inp, const real *dout, size_t N) {
+    #pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < N; i++) {
+        real x = inp[i];
+        real u = (real)GELU_S * (x + (real)0.044715 * x * x * x);
+        real th = R_TANH(u), sech2 = 1 - th * th;
+        real local = (real)0.5 * (1 + th) +
+                     x * (real)0.5 * sech2 * (real)GELU_S * (1 + 3 * (real)0.044715 * x * x);
+        dinp[i] = local * dout[i];
+    }
+}
+
+static inline void residual_forward(real *out, const real *a, const real *b, size_t N) {
+    #pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < N; i++) out[i] = a[i] + b[i];
+}
+
+/* Fused softmax + cross-entropy: logits (N,V) are replaced IN PLACE by probabilities, so the
+ * vocabulary-sized tensor exists once. losses[n] = -log p[n][targets[n]]. */
+static inline void softmax_xent_forward(real *logits, real *losses, const int *targets, int N, int V) {
+    #pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+        real *r = logits + (size_t)n * V, mx = r[0];
+        for (int i = 1; i < V; i++) if (r[i] > mx) mx = r[i];
+        real sum = 0;
+        for (int i = 0; i < V; i++) { r[i] = R_EXP(r[i] - mx); sum += r[i]; }
+        real inv = 1 / sum;
+        for (int i = 0; i < V; i++) r[i] *= inv;
+        losses[n] = -R_LOG(r[targets[n]]);
+    }
+}
+
+/* probs (N,V) become dlogits = scale * (probs - onehot(targets)), in place. scale is
+ * 1/(tokens in the optimizer step): the loss is a mean. */
+static inline void softmax_xent_backward(real *probs, const int *targets, real scale, int N, int V) {
+    #pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+        real *r = probs + (size_t)n * V;
+        for (int i = 0; i < V; i++) r[i] *= scale;
+        r[targets[n]] -= scale;
+    }
+}
