@@ -59,7 +59,7 @@ unit: $(B)/unit_tests
 	@$(B)/unit_tests
 
 asan:
-	@$(MAKE) --no-print-directory B=build/asan CC=clang CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" EXTRA_LDFLAGS="-fsanitize=address,undefined" build/asan/winnow build/asan/unit_tests
+	@$(MAKE) --no-print-directory B=build/asan CC=clang CFLAGS="-O1 -g -Wno-pass-failed -Wno-unknown-pragmas -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" EXTRA_LDFLAGS="-fsanitize=address,undefined" build/asan/winnow build/asan/unit_tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 WINNOW_ASAN=1 \
 	  WINNOW=$(CURDIR)/build/asan/winnow UNIT=$(CURDIR)/build/asan/unit_tests sh tests/run.sh
 
@@ -68,6 +68,11 @@ conformance: winnow
 
 bench: winnow
 	@sh bench/run.sh $(BENCH)
+
+# make fuzz [FUZZ_SECONDS=N]: every libFuzzer target (fuzz/*.c) for N seconds each.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh
 
 demo: winnow
 	@sh examples/demo.sh

@@ -5,7 +5,8 @@
 #   sh bench/jsonl.sh            (make bench BENCH=jsonl; WINNOW=path/to/winnow)
 # Input: ../shared/corpora/*.jsonl.zst decompressed and concatenated until it is >= 40 MB
 # (generated text documents when ../shared is absent), in bench/data/ (gitignored).
-# One core: every program here is single-threaded (taskset pins them to CPU 0 when present).
+# One core: every program here is single-threaded; PIN=1 pins them to CPU 0 with taskset (on a
+# busy shared machine that core may be the busiest, so it is off by default).
 cd "$(dirname "$0")/.." || exit 1
 TOP=$(pwd)
 SHARED=${SHARED:-$TOP/../shared}
@@ -16,7 +17,7 @@ mkdir -p $D
 IN=$D/jsonl_in.jsonl
 CC=${CC:-cc}
 CFLAGS="-std=c11 -D_GNU_SOURCE -O2 $(${CC} -march=native -E -x c /dev/null >/dev/null 2>&1 && echo -march=native)"
-PIN=""; command -v taskset >/dev/null 2>&1 && PIN="taskset -c 0"
+P=""; [ "${PIN:-0}" = 1 ] && command -v taskset >/dev/null 2>&1 && P="taskset -c 0"
 
 # ---- input ----
 if [ ! -s $IN ]; then
@@ -52,7 +53,7 @@ median() {
     i=0; : > $D/times
     while [ $i -lt $RUNS ]; do
         t0=$(date +%s.%N)
-        $PIN "$@" > /dev/null 2>>$D/bench.err || { echo "bench: failed: $*" >&2; tail -3 $D/bench.err >&2; echo 0; return; }
+        $P "$@" > /dev/null 2>>$D/bench.err || { echo "bench: failed: $*" >&2; tail -3 $D/bench.err >&2; echo 0; return; }
         t1=$(date +%s.%N)
         echo "$t1 - $t0" | bc -l >> $D/times
         i=$((i + 1))

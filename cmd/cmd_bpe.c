@@ -232,9 +232,9 @@ static int bpe_train_cmd(bpe_cfg *c, char **inputs, int ninputs) {
     batch_free(&b);
     bpe *t = NULL;
     if (!rc) {
-        fprintf(stderr, "winnow bpe train: %llu unique pre-tokens\n", (unsigned long long)bpe_trainer_unique(tr));
         t = bpe_trainer_finish(tr, err);
         if (!t) { cmd_error(cmd, "%s", err); rc = 1; }
+        else fprintf(stderr, "winnow bpe train: %llu unique pre-tokens\n", (unsigned long long)bpe_trainer_unique(tr));
     }
     bpe_trainer_free(tr);
     if (!rc) {
@@ -489,15 +489,15 @@ int cmd_bpe(int argc, char **argv) {
     char err[ERR_MAX];
     const opt_def *const tabs[] = { bpe_opts };
     void *const cfgs[] = { &c };
-    int np = opt_parse_argv(tabs, cfgs, 1, argc - 2, argv + 2, err);
+    int np = opt_parse_argv(tabs, cfgs, 1, argc - 1, argv + 1, err);
     int rc;
     if (np == -2) { usage(stdout); rc = 0; }
     else if (np < 0) { cmd_error("bpe", "%s", err); rc = 2; }
-    else if (!strcmp(sub, "train")) rc = bpe_train_cmd(&c, argv + 2, np);
-    else if (!strcmp(sub, "encode")) rc = bpe_encode_cmd(&c, argv + 2, np);
-    else if (!strcmp(sub, "decode")) rc = bpe_decode_cmd(&c, argv + 2, np);
-    else if (!strcmp(sub, "convert")) rc = bpe_convert_cmd(&c, argv + 2, np);
-    else if (!strcmp(sub, "info")) rc = bpe_info_cmd(&c, argv + 2, np);
+    else if (!strcmp(sub, "train")) rc = bpe_train_cmd(&c, argv + 1, np);
+    else if (!strcmp(sub, "encode")) rc = bpe_encode_cmd(&c, argv + 1, np);
+    else if (!strcmp(sub, "decode")) rc = bpe_decode_cmd(&c, argv + 1, np);
+    else if (!strcmp(sub, "convert")) rc = bpe_convert_cmd(&c, argv + 1, np);
+    else if (!strcmp(sub, "info")) rc = bpe_info_cmd(&c, argv + 1, np);
     else { cmd_error("bpe", "unknown subcommand '%s' (train|encode|decode|convert|info)", sub); rc = 2; }
     opt_free(bpe_opts, &c);
     return rc;

@@ -180,9 +180,9 @@ int stage_cmd_main(const stage_class *cls, int argc, char **argv) {
         if (k.rej) outstream_close(k.rej);
         status = 1;
     } else {
-        if (k.rej && outstream_close(k.rej) == STREAM_ERR) { cmd_error(name, "%s", outstream_error(k.rej)); status = 1; }
+        if (k.rej && outstream_close(k.rej) == STREAM_ERR) { cmd_error(name, "%s", outstream_error(k.rej)); outstream_abort(k.rej); status = 1; }
         int c = outstream_close(k.out);
-        if (c == STREAM_ERR) { cmd_error(name, "%s", outstream_error(k.out)); status = 1; }
+        if (c == STREAM_ERR) { cmd_error(name, "%s", outstream_error(k.out)); outstream_abort(k.out); status = 1; }
     }
     if (cc.stats) {
         buf b = {0};

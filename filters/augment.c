@@ -8,6 +8,8 @@
  *    --no-original), then its variants k = 1..M in order. Variant ids are "<id>#aug<k>".
  *  - Variant k of a document depends only on (seed, id, k) and the document: never on other
  *    documents, order or batch boundaries.
+ *  - A tag added by `winnow tag` (meta.tag, at the start or end of the text) stays in place:
+ *    the methods (and the llm prompt) see only the text between.
  *  - A variant equal to the original or to an earlier variant is redrawn (up to 8 draws for
  *    chains with a random method), then skipped and counted ("variants skipped (duplicate)").
  * Costs: per variant, the cost of its methods; documents are held only while an llm batch
@@ -74,7 +76,8 @@ typedef struct augment_state {
     const char *sys, *user;
     text_ctx *tc;
     text_spans spans;
-    buf a, b, meta, methods_json, sc[3], name, pronoun, fstore, seen;
+    buf a, b, meta, methods_json, sc[3], name, pronoun, fstore, seen, tag;
+    size_t pre, suf;            /* bytes of a `winnow tag` prefix/suffix kept out of the methods */
     size_t *seen_off; size_t nseen, capseen;
     augment_fact *facts; size_t nfacts, capfacts;
     doc var;
@@ -85,12 +88,9 @@ typedef struct augment_state {
     size_t c_variants, c_dups, c_dropped, c_noname, c_nofacts;
 } augment_state;
 
-static char *resolve(const stage *s, const char *path) {
-    if (!path || path[0] == '/' || !s->base_dir) return path ? xstrdup(path) : NULL;
-    buf b = {0};
-    buf_printf(&b, "%s/%s", s->base_dir, path);
-    return b.p;
-}
+/* Paths arrive resolved: the YAML loader resolves FILE/DIR options against the YAML's
+ * directory (plan.c), and on the command line they are relative to the working directory. */
+static char *resolve(const stage *s, const char *path) { return path ? xstrdup(path) : NULL; }
 
 static int augment_init(stage *s, char *err) {
     augment_cfg *c = s->cfg;
@@ -215,13 +215,52 @@ static size_t load_facts(augment_state *st, const doc *d) {
     return nf;
 }
 
-static void prepare_doc(stage *s, const doc *d) {
+static void find_tag(augment_state *st, const doc *d);
+
+/* Read d's tag, name, pronoun and facts into st; count what is missing when `count`. */
+static void prepare_doc(stage *s, const doc *d, int count) {
     augment_state *st = s->state;
+    find_tag(st, d);
     if (st->fullname || st->tmpl) {
-        if (!meta_string(d, "name", &st->name)) s->stats.counters[st->c_noname].n++;
+        if (!meta_string(d, "name", &st->name) && count) s->stats.counters[st->c_noname].n++;
         meta_string(d, "pronoun", &st->pronoun);
     }
-    if (st->tmpl && !load_facts(st, d)) s->stats.counters[st->c_nofacts].n++;
+    if (st->tmpl && !load_facts(st, d) && count) s->stats.counters[st->c_nofacts].n++;
+}
+
+/* A document tagged by `winnow tag` (meta.tag present and the text starting or ending with
+ * it) keeps its tag where it is: the methods see the text between, and the tag with the
+ * whitespace next to it is put back around every variant. */
+static void find_tag(augment_state *st, const doc *d) {
+    st->pre = st->suf = 0;
+    if (!meta_string(d, "tag", &st->tag)) return;
+    const char *t = d->text; size_t n = d->text_len, tl = st->tag.len;
+    if (n >= tl && !memcmp(t, st->tag.p, tl)) {
+        size_t k = tl;
+        while (k < n && (t[k] == '\n' || t[k] == ' ' || t[k] == '\t' || t[k] == '\r')) k++;
+        st->pre = k;
+    }
+    if (n - st->pre >= tl && !memcmp(t + n - tl, st->tag.p, tl)) {
+        size_t k = n - tl;
+        while (k > st->pre && (t[k - 1] == '\n' || t[k - 1] == ' ' || t[k - 1] == '\t' || t[k - 1] == '\r')) k--;
+        st->suf = n - k;
+    }
+}
+
+/* st->a = the part of d's text the methods work on */
+static void load_body(augment_state *st, const doc *d) {
+    buf_reset(&st->a);
+    buf_add(&st->a, d->text + st->pre, d->text_len - st->pre - st->suf);
+}
+
+/* put d's tag prefix/suffix back around st->a */
+static void wrap_body(augment_state *st, const doc *d) {
+    if (!st->pre && !st->suf) return;
+    buf_reset(&st->b);
+    buf_add(&st->b, d->text, st->pre);
+    buf_add(&st->b, st->a.p, st->a.len);
+    buf_add(&st->b, d->text + d->text_len - st->suf, st->suf);
+    buf t = st->a; st->a = st->b; st->b = t;
 }
 
 /* ---------- the chain ---------- */
@@ -314,16 +353,16 @@ static int augment_one(stage *s, doc *d, stage_io *io, char *err) {
     augment_state *st = s->state;
     int rc = emit_original(s, d, io);
     if (rc) return rc;
-    prepare_doc(s, d);
+    prepare_doc(s, d, 1);
     st->nseen = 0; buf_reset(&st->seen);
     int draws = st->random ? MAX_DRAWS : 1;
     for (long long k = 1; k <= c->copies; k++) {
         int ok = 0;
         for (int a = 0; a < draws && !ok; a++) {
-            buf_reset(&st->a);
-            buf_add(&st->a, d->text, d->text_len);
+            load_body(st, d);
             uint64_t h = stage_hash((uint64_t)c->seed, d->id, d->id_len, ((uint64_t)k << 8) | (uint64_t)a);
             if (run_chain(s, d, 0, st->nchain, h, err)) return -1;
+            wrap_body(st, d);
             ok = !seen_before(st, d, st->a.p, st->a.len);
         }
         if (!ok) { s->stats.counters[st->c_dups].n++; continue; }
@@ -352,12 +391,11 @@ static int flush_batch(stage *s, stage_io *io, char *err) {
     /* prompts: the chain before llm, with draw 0 (an llm reply is not redrawn) */
     for (size_t i = 0; i < st->ndocs; i++) {
         doc *d = &st->docs[i];
-        prepare_doc(s, d);
+        prepare_doc(s, d, 1);
         for (size_t k = 1; k <= M; k++) {
             llm_job *j = &st->jobs[i * M + k - 1];
             uint64_t h = stage_hash((uint64_t)c->seed, d->id, d->id_len, (uint64_t)k << 8);
-            buf_reset(&st->a);
-            buf_add(&st->a, d->text, d->text_len);
+            load_body(st, d);
             if (run_chain(s, d, 0, (size_t)st->llm_at, h, err)) return -1;
             buf_reset(&j->resp);          /* the rendered prompt lives in resp until the run */
             llm_prompt_render(st->user, st->a.p, st->a.len, &j->resp);
@@ -388,7 +426,7 @@ static int flush_batch(stage *s, stage_io *io, char *err) {
         }
         if (bad < M && rej) { rc = io->reject(io, d, "llm", js[bad].err); continue; }
         if ((rc = emit_original(s, d, io))) break;
-        prepare_doc(s, d);
+        prepare_doc(s, d, 0);
         st->nseen = 0; buf_reset(&st->seen);
         for (size_t k = 1; k <= M && !rc; k++) {
             llm_job *j = &js[k - 1];
@@ -397,6 +435,7 @@ static int flush_batch(stage *s, stage_io *io, char *err) {
             buf_reset(&st->a);
             buf_add(&st->a, j->out.p, j->out.len);
             if (run_chain(s, d, (size_t)st->llm_at + 1, st->nchain, h, err)) return -1;
+            wrap_body(st, d);
             if (seen_before(st, d, st->a.p, st->a.len)) { s->stats.counters[st->c_dups].n++; continue; }
             remember(st, st->a.p, st->a.len);
             rc = emit_variant(s, d, (long long)k, st->a.p, st->a.len, io);
@@ -436,7 +475,7 @@ static void augment_free(stage *s) {
     for (size_t i = 0; st->pronouns && st->pronouns[i]; i++) free(st->pronouns[i]);
     free(st->pronouns);
     buf *bs[] = { &st->a, &st->b, &st->meta, &st->methods_json, &st->sc[0], &st->sc[1], &st->sc[2],
-                  &st->name, &st->pronoun, &st->fstore, &st->seen };
+                  &st->name, &st->pronoun, &st->fstore, &st->seen, &st->tag };
     for (size_t i = 0; i < sizeof bs / sizeof bs[0]; i++) buf_free(bs[i]);
     free(st->seen_off);
     free(st->facts);

@@ -60,14 +60,20 @@ int augment_permute(text_ctx *tc, const char *p, size_t n, uint64_t h, int keep_
         size_t j = first + augment_rng_below(&r, i - first + 1);
         text_span t = order[i]; order[i] = order[j]; order[j] = t;
     }
-    if (p[0] && sp->v[0].off) buf_add(out, p, sp->v[0].off);   /* leading text before the first span */
+    /* the text's leading whitespace stays first: it is not part of the first body */
+    size_t lead = 0;
+    while (lead < sp->v[0].len && is_space_byte((unsigned char)p[sp->v[0].off + lead])) lead++;
+    buf_add(out, p, sp->v[0].off + lead);
     for (size_t i = 0; i < m; i++) {
         text_span src = order[i], slot = sp->v[i];
+        if (src.off == sp->v[0].off) { src.off += (uint32_t)lead; src.len -= (uint32_t)lead; }
+        if (slot.off == sp->v[0].off) { slot.off += (uint32_t)lead; slot.len -= (uint32_t)lead; }
+        /* the body moves; the gap after it belongs to the slot (empty between CJK sentences,
+         * empty at the end of a text without a final newline) */
         size_t body = src.len - trail_ws(p + src.off, src.len);
         size_t gap = trail_ws(p + slot.off, slot.len);
         buf_add(out, p + src.off, body);
-        if (gap) buf_add(out, p + slot.off + slot.len - gap, gap);
-        else if (i + 1 < m) buf_addc(out, ' ');        /* a body that ended the text now needs a gap */
+        buf_add(out, p + slot.off + slot.len - gap, gap);
     }
     return (int)m;
 }

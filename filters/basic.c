@@ -46,16 +46,17 @@ const stage_class head_stage = {
 };
 
 /* sample */
-typedef struct sample_cfg { double fraction; long long seed; } sample_cfg;
+typedef struct sample_cfg { double fraction; long long seed; int invert; } sample_cfg;
 static const opt_def sample_opts[] = {
     { "fraction", 'f', OPT_DOUBLE, offsetof(sample_cfg, fraction), "0.1", "fraction of documents to keep", 0, 1, NULL, "F" },
     { "seed", 's', OPT_INT, offsetof(sample_cfg, seed), "0", "seed of the per-document hash", 0, 0, NULL, "S" },
+    { "invert", 0, OPT_BOOL, offsetof(sample_cfg, invert), NULL, "keep exactly the documents the same fraction and seed would drop (held-out splits)", 0, 0, NULL, NULL },
     OPT_DEF_END,
 };
 static int sample_process(stage *s, doc *d, stage_io *io, char *err) {
     sample_cfg *c = s->cfg;
     double u = stage_unit(stage_hash((uint64_t)c->seed, d->id, d->id_len, 0x5a3b1e));
-    if (u < c->fraction) return io->emit(io, d);
+    if ((u < c->fraction) != (c->invert != 0)) return io->emit(io, d);
     return io->reject(io, d, "not sampled", NULL);
 }
 

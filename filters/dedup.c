@@ -13,7 +13,10 @@
  *  - near, lines and paragraphs hold every document (serialised, in a dstore that spills to
  *    --tmp past its share of --memory) and decide in finish(), after the corpus-wide phase.
  * Memory shares of --memory (B): held documents B/2 (exact: B/4), exact table B/2, the main
- * external sort B/4, pairs/duplicates B/8, ids B/16; plus 8 bytes (near: 12) per document.
+ * external sort B/4, pairs/duplicates B/8, ids B/16, near's signature batch min(8M, B/8);
+ * plus 16 bytes per document of offsets (near: +12, union-find and a text hash).
+ * Threads: only near's signatures (-j), in batches whose records are added in document order,
+ * so the output does not depend on the thread count. Costs: see docs/dedup.md (measured).
  *
  * Rejects: reason "exact-duplicate" / "near-duplicate" / "duplicate-lines" /
  * "duplicate-paragraphs", detail "of <id>" / "of <id> (jaccard 0.87)" / "all N lines ...".
@@ -24,6 +27,7 @@
 #include "../pipeline/stage.h"
 #include "../pipeline/jsonl.h"
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +37,7 @@ enum { MODE_EXACT, MODE_NEAR, MODE_LINES, MODE_PARAGRAPHS };
 
 typedef struct dedup_cfg {
     char *mode, *normalize, *tmp;
-    long long ngram, bands, rows, max_repeats, min_chars, memory;
+    long long ngram, bands, rows, max_repeats, min_chars, memory, threads;
     double threshold;
     int verify, annotate;
 } dedup_cfg;
@@ -43,17 +47,29 @@ static const opt_def dedup_opts[] = {
     { "mode", 'm', OPT_ENUM, O(mode), "exact", "exact: same (normalised) text; near: MinHash LSH; lines/paragraphs: drop boilerplate units repeated across the corpus", 0, 0, "exact|near|lines|paragraphs", NULL },
     { "normalize", 0, OPT_ENUM, O(normalize), "auto", "text compared after: auto = none (exact), space (lines, paragraphs), simplify (near; the only choice there)", 0, 0, "auto|none|space|nfkc-casefold|simplify", NULL },
     { "ngram", 0, OPT_INT, O(ngram), "5", "near: shingles are word N-grams", 1, 64, NULL, "N" },
-    { "bands", 0, OPT_INT, O(bands), "14", "near: LSH bands b; with --rows r, pairs with Jaccard above ~(1/b)^(1/r) collide (14x8: 0.72; 50% at 0.72, 95% at 0.85)", 1, 256, NULL, "B" },
+    { "bands", 0, OPT_INT, O(bands), "14", "near: LSH bands b; with --rows r the threshold is (1/b)^(1/r): 0.72 for 14x8 (a pair of Jaccard J collides with probability 1-(1-J^r)^b: 65% at 0.72, 92% at 0.8, 99% at 0.85)", 1, 256, NULL, "B" },
     { "rows", 0, OPT_INT, O(rows), "8", "near: hashes per band r (b*r = 112 MinHash permutations by default)", 1, 64, NULL, "R" },
     { "verify", 0, OPT_BOOL, O(verify), NULL, "near: check each candidate pair's true shingle Jaccard and split off pairs under --threshold", 0, 0, NULL, NULL },
     { "threshold", 0, OPT_DOUBLE, O(threshold), "0.8", "near with --verify: minimum true Jaccard to join a pair", 0, 1, NULL, "J" },
     { "max-repeats", 0, OPT_INT, O(max_repeats), "10", "lines/paragraphs: drop units found in more than K documents", 1, 1e15, NULL, "K" },
     { "min-chars", 0, OPT_INT, O(min_chars), "20", "lines/paragraphs: only units of at least N bytes (normalised) count", 0, 1e9, NULL, "N" },
+    { "threads", 'j', OPT_INT, O(threads), "0", "near: signature threads (0: all cores); output is identical for any value", 0, 1024, NULL, "N" },
     { "annotate", 0, OPT_BOOL, O(annotate), NULL, "keep every document; write meta.dedup = {cluster, dup_of[, jaccard]} (lines: {lines_removed}) instead of dropping or editing", 0, 0, NULL, NULL },
     { "memory", 0, OPT_SIZE, O(memory), "2G", "working-set bound; past it documents, hashes and signatures spill to sorted runs in --tmp", 0, 0, NULL, "SIZE" },
     { "tmp", 0, OPT_STRING, O(tmp), NULL, "directory for spill files (default $TMPDIR or /tmp); files are unlinked at creation", 0, 0, NULL, "DIR" },
     OPT_DEF_END,
 };
+
+typedef struct near_worker {
+    minhash *m;
+    uint64_t *sh;
+    size_t shcap;
+    uint32_t *sig;
+    int fail;
+    char err[ERR_MAX];
+} near_worker;
+
+enum { NEAR_BATCH_DOCS = 512, NEAR_BATCH_BYTES = 8 << 20 };
 
 typedef struct dedup_state {
     int mode, norm;
@@ -69,11 +85,16 @@ typedef struct dedup_state {
     xsort rec;                    /* exact: (hi, lo, seq); near: (band key, seq); lines: (key, 0) */
     /* near */
     minhash *mh;
-    uint64_t *sh, *sa, *sb, *keys, *tmp;
-    size_t shcap, sacap, sbcap, na, nb, tmpcap;
-    uint32_t *sig;
+    uint64_t *sa, *sb, *tmp, *th;
+    size_t sacap, sbcap, na, nb, tmpcap, thcap;
     int64_t cached_a;             /* document whose shingle set is in sa, or -1 */
     lsh_cluster_stats cst;
+    near_worker *workers;         /* workers[0].m == mh */
+    int nworkers;
+    size_t batch_bytes;           /* min(8M, --memory/8), at least 64K */
+    buf btext;                    /* the batch: texts, offsets, results */
+    size_t boff[NEAR_BATCH_DOCS + 1], bn;
+    uint64_t bseq0, bth[NEAR_BATCH_DOCS], *bkeys;
     double threshold;
     uint64_t runs;                /* sorted runs spilled by freed xsorts */
     /* lines */
@@ -109,8 +130,18 @@ static int dedup_init(stage *s, char *err) {
     if (st->mode == MODE_NEAR) {
         st->mh = minhash_new((int)c->ngram, (int)c->bands, (int)c->rows, DEDUP_SEED);
         if (!st->mh) return err_set(err, "bad MinHash parameters");
-        st->sig = xmalloc((size_t)st->mh->nperm * sizeof *st->sig);
-        st->keys = xmalloc((size_t)st->mh->bands * sizeof *st->keys);
+        int nt = c->threads > 0 ? (int)c->threads : omp_get_max_threads();
+        if (nt < 1) nt = 1;
+        st->nworkers = nt;
+        st->workers = xcalloc((size_t)nt, sizeof *st->workers);
+        for (int t = 0; t < nt; t++) {
+            near_worker *w = &st->workers[t];
+            w->m = t ? minhash_new((int)c->ngram, (int)c->bands, (int)c->rows, DEDUP_SEED) : st->mh;
+            w->sig = xmalloc((size_t)st->mh->nperm * sizeof *w->sig);
+        }
+        st->batch_bytes = st->B / 8 < NEAR_BATCH_BYTES ? st->B / 8 : NEAR_BATCH_BYTES;
+        if (st->batch_bytes < 65536) st->batch_bytes = 65536;
+        st->bkeys = xmalloc((size_t)NEAR_BATCH_DOCS * (size_t)st->mh->bands * sizeof *st->bkeys);
     }
     return 0;
 }
@@ -126,8 +157,16 @@ static void dedup_free(stage *s) {
     doc_free(&st->aux);
     exact_free(&st->tab);
     xsort_free(&st->rec);
+    for (int t = 0; t < st->nworkers; t++) {
+        if (t) minhash_free(st->workers[t].m);
+        free(st->workers[t].sh);
+        free(st->workers[t].sig);
+    }
+    free(st->workers);
+    free(st->bkeys);
+    buf_free(&st->btext);
     minhash_free(st->mh);
-    free(st->sh); free(st->sa); free(st->sb); free(st->keys); free(st->sig); free(st->tmp);
+    free(st->sa); free(st->sb); free(st->tmp); free(st->th);
     text_spans_free(&st->spans);
     free(st->ukeys); free(st->drop);
     free(st);
@@ -286,21 +325,64 @@ out:
 
 /* ---- near ---- */
 
+/* Signatures run in batches: texts are copied into a batch, and a full batch is signed by
+ * -j threads (one minhash context each), then its band records are added in document order.
+ * The records (and so the output) are the same for any thread count. */
+
+static int near_sign(near_worker *w, const char *text, size_t len, uint64_t *keys, uint64_t *th,
+                     char *err) {
+    size_t n;
+    if (minhash_shingles(w->m, text, len, &w->sh, &w->shcap, &n, err)) return -1;
+    /* hash of the simplified text: equal hashes mean Jaccard 1 without re-shingling */
+    *th = n ? XXH3_64bits(w->m->norm.p, w->m->norm.len) | 1 : 0;
+    if (n == 0) return 0;   /* no words: never a near duplicate */
+    minhash_signature(w->m, w->sh, n, w->sig);
+    minhash_band_keys(w->m, w->sig, keys);
+    return 0;
+}
+
+static int near_flush(dedup_state *st, char *err) {
+    int nb = st->mh->bands, nt = st->nworkers;
+    long n = (long)st->bn;
+    if (n == 0) return 0;
+    for (int t = 0; t < nt; t++) st->workers[t].fail = 0;
+    #pragma omp parallel for num_threads(nt) schedule(dynamic, 8) if (nt > 1 && n > 16)
+    for (long i = 0; i < n; i++) {
+        near_worker *w = &st->workers[omp_get_thread_num()];
+        if (w->fail) continue;
+        if (near_sign(w, st->btext.p + st->boff[i], st->boff[i + 1] - st->boff[i],
+                      st->bkeys + (size_t)i * (size_t)nb, &st->bth[i], w->err))
+            w->fail = 1;
+    }
+    for (int t = 0; t < nt; t++)
+        if (st->workers[t].fail) return err_set(err, "%s", st->workers[t].err);
+    for (long i = 0; i < n; i++) {
+        uint64_t seq = st->bseq0 + (uint64_t)i;
+        st->th[seq] = st->bth[i];
+        if (!st->bth[i]) continue;
+        for (int b = 0; b < nb; b++) {
+            uint64_t r[2] = { st->bkeys[(size_t)i * (size_t)nb + (size_t)b], seq };
+            if (xsort_add(&st->rec, r, err)) return -1;
+        }
+    }
+    st->bn = 0;
+    buf_reset(&st->btext);
+    return 0;
+}
+
 static int near_process(stage *s, doc *d, stage_io *io, char *err) {
     dedup_state *st = s->state;
-    minhash *m = st->mh;
     uint64_t seq = st->seq++;
     if (seq >= UINT32_MAX) return err_set(err, "near dedup handles at most 2^32-1 documents per run");
     if (dstore_add(&st->ids, d->id, d->id_len, err) || hold(st, d, err)) return -1;
-    size_t n;
-    if (minhash_shingles(m, d->text, d->text_len, &st->sh, &st->shcap, &n, err)) return -1;
-    if (n == 0) return 0;   /* no words: never a near duplicate */
-    minhash_signature(m, st->sh, n, st->sig);
-    minhash_band_keys(m, st->sig, st->keys);
-    for (int b = 0; b < m->bands; b++) {
-        uint64_t r[2] = { st->keys[b], seq };
-        if (xsort_add(&st->rec, r, err)) return -1;
+    if (seq == st->thcap) {
+        st->thcap = st->thcap ? st->thcap * 2 : 1024;
+        st->th = xrealloc(st->th, st->thcap * sizeof *st->th);
     }
+    if (st->bn == 0) { st->bseq0 = seq; st->boff[0] = 0; }
+    buf_add(&st->btext, d->text, d->text_len);
+    st->boff[++st->bn] = st->btext.len;
+    if (st->bn == NEAR_BATCH_DOCS || st->btext.len >= st->batch_bytes) return near_flush(st, err);
     return 0;
 }
 
@@ -319,6 +401,7 @@ static int shingle_set(dedup_state *st, uint64_t i, doc *d, uint64_t **v, size_t
 
 static int near_verify(void *ctx, uint32_t a, uint32_t b, char *err) {
     dedup_state *st = ctx;
+    if (st->th[a] == st->th[b]) return 1;
     if (st->cached_a != (int64_t)a) {
         st->cached_a = -1;
         if (shingle_set(st, a, &st->aux, &st->sa, &st->sacap, &st->na, err)) return -1;
@@ -338,6 +421,7 @@ static int near_finish(stage *s, stage_io *io, char *err) {
     uint8_t *hasdup = NULL;
     buf idb = {0};
     int r = -1;
+    if (near_flush(st, err)) goto out;
     /* phase 2: buckets -> candidate pairs; phase 3: clusters */
     long long np = lsh_buckets(&st->rec, &pairs, err);
     if (np < 0) goto out;
@@ -371,13 +455,18 @@ static int near_finish(stage *s, stage_io *io, char *err) {
                 annotate(st, &st->cur, st->cur.id, st->cur.id_len, 0, -1);
             e = io->emit(io, &st->cur);
         } else {
-            if (st->cached_a != (int64_t)root) {
-                st->cached_a = -1;
-                if (shingle_set(st, root, &st->aux, &st->sa, &st->sacap, &st->na, err)) goto out;
-                st->cached_a = root;
+            double j = 1;
+            if (st->th[i] == st->th[root]) {
+                if (load(st, i, &st->cur, err)) goto out;
+            } else {
+                if (st->cached_a != (int64_t)root) {
+                    st->cached_a = -1;
+                    if (shingle_set(st, root, &st->aux, &st->sa, &st->sacap, &st->na, err)) goto out;
+                    st->cached_a = root;
+                }
+                if (shingle_set(st, i, &st->cur, &st->sb, &st->sbcap, &st->nb, err)) goto out;
+                j = dedup_jaccard(st->sa, st->na, st->sb, st->nb);
             }
-            if (shingle_set(st, i, &st->cur, &st->sb, &st->sbcap, &st->nb, err)) goto out;
-            double j = dedup_jaccard(st->sa, st->na, st->sb, st->nb);
             const char *rid = id_of(st, root, &idb, err);
             if (!rid) goto out;
             if (c->annotate) {

@@ -133,7 +133,8 @@ enum { LSH_BAND_WORDS = 2, LSH_PAIR_WORDS = 2 };
 long long lsh_buckets(xsort *bands, xsort *pairs, char *err);
 
 /* Phase "clusters": union the pairs. With verify, each distinct pair is checked by
- * verify(ctx, a, b, &jaccard) first (returns 1 to join, 0 to split off, -1 error). */
+ * verify(ctx, a, b, err) first (1: join, 0: split off, -1: error); pairs already in one set
+ * are not verified again. */
 typedef int (*lsh_verify_fn)(void *ctx, uint32_t a, uint32_t b, char *err);
 typedef struct lsh_cluster_stats { uint64_t pairs, verified_joined, verified_split; } lsh_cluster_stats;
 int lsh_clusters(xsort *pairs, uf *u, lsh_verify_fn verify, void *ctx, lsh_cluster_stats *st,

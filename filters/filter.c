@@ -354,6 +354,8 @@ static int filter_process(stage *s, doc *d, stage_io *io, char *err) {
         dropmask |= 1u << R_REP;
     }
     if (fs->mask & (1u << R_C4)) {
+        /* with fineweb after it, c4 counts the words of its output from the input's */
+        if ((fs->mask & (1u << R_FINEWEB)) && !c->c4_no_edit && filter_words(st, t, n, err)) return -1;
         r = filter_c4(st, c, t, n, full, &g, &fails[R_C4], &edited, &edited_len, &changed, err);
         if (r < 0) return -1;
         if (r) { dropmask |= 1u << R_C4; edited = t; edited_len = n; changed = 0; }

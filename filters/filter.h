@@ -118,11 +118,14 @@ struct filter_state {
     text_spans spans, lines, sents;
     filter_word *w; size_t nw, capw;
     const char *words_of; size_t words_of_len;   /* text the words were computed for */
+    const char *tok_text; size_t tok_len; uint64_t tok_count;   /* word count of c4's output */
     uint64_t text_chars;                        /* code points of that text */
-    /* hash table with generation stamps (cleared by bumping gen) */
-    struct filter_slot { uint64_t key; uint32_t gen, count, first, pad; } *tab;
-    size_t tabcap, tabmask; uint32_t gen;
-    uint64_t *prefix;  size_t capprefix;        /* polynomial prefix hashes of words */
+    /* open-addressing hash table, key 0 = empty, cleared (memset) to the size in use */
+    struct filter_slot { uint64_t key; uint32_t count, first; } *tab;
+    size_t tabcap, tabmask;
+    /* per word position: prefix hashes and lengths, n-gram slot, "repeats" flag */
+    uint64_t *prefix;  size_t capprefix;
+    uint32_t *slotof; uint8_t *rep; size_t cappos;
     buf scratch, edited, lower;
     /* language-resolved settings */
     uint64_t stop_hash[64]; char *stop_words[64]; size_t nstop;
@@ -138,10 +141,26 @@ int filter_py_isspace(uint32_t cp);
 void filter_py_strip(const char *p, size_t n, size_t *start, size_t *end);
 /* Does [p, n) end with one of st->term (its last code point)? */
 int filter_ends_terminal(const filter_state *st, const char *p, size_t n);
-/* Hash table: start a new set sized for n keys; insert returns the slot (count 0 if new). */
+/* Hash table: start a new set sized for n keys; get returns the key's slot (count 0 if new). */
 void filter_tab_reset(filter_state *st, size_t n);
-struct filter_slot *filter_tab_get(filter_state *st, uint64_t key);
-/* Python splitlines(): next line [*s, *e) from *pos; 0 at the end. */
-int filter_splitlines_next(const char *p, size_t n, size_t *pos, size_t *s, size_t *e);
+static inline struct filter_slot *filter_tab_get(filter_state *st, uint64_t key) {
+    key |= !key;   /* 0 marks an empty slot */
+    size_t i = (size_t)(key ^ (key >> 29)) & st->tabmask;
+    for (;;) {
+        struct filter_slot *s = &st->tab[i];
+        if (s->key == key) return s;
+        if (!s->key) { s->key = key; return s; }
+        i = (i + 1) & st->tabmask;
+    }
+}
+/* Gopher repetition's n-gram statistics over st's words (filter_words first): for n = 2..4 the
+ * most common n-gram's count x its " ".join length, for n = 5..10 find_all_duplicate's
+ * characters. naive = 1: every n-gram through the table (the reference the fast path, which
+ * only looks at positions whose shorter n-gram repeats, is tested against). */
+void filter_rep_ngrams(filter_state *st, int naive, uint64_t top[3], uint64_t dup[6]);
+/* Python splitlines() over a text: init, then next gives [*s, *e) until it returns 0. */
+typedef struct filter_lines { const char *p; size_t n, pos; int simple; } filter_lines;
+void filter_lines_init(filter_lines *it, const char *p, size_t n);
+int filter_lines_next(filter_lines *it, size_t *s, size_t *e);
 
 #endif

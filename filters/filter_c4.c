@@ -26,8 +26,9 @@
  *    Python lower() can complete an ASCII phrase here).
  *  - with --lang zh/ja/th (no spaces between words) step 4 counts ICU words, since
  *    line.split() would see one word per line.
- * Costs: one pass over each line for strip/split, one scan of surviving lines for the
- * phrases (a first-letter table, then a compare), memchr for '{'; the kept text is built in
+ * Costs: one pass over each line for strip/split (stopping early when the line is short), one
+ * scan of surviving lines for the phrases (a 4-byte signature test per position, then a
+ * compare), memchr for '{'; the kept text is built in
  * st->edited (no allocation once grown).
  */
 #include "filter.h"
@@ -38,18 +39,17 @@
                         f->is_int = (isint); dropped = 1; if (!full) return 1; } } while (0)
 
 static unsigned char ascii_ws[128];
-static unsigned char first_letter[256];
 __attribute__((constructor)) static void c4_tables_init(void) {
     for (int c = 0; c < 128; c++) ascii_ws[c] = filter_py_isspace((uint32_t)c);
-    const char *fl = "ljctpLJCTP";
-    for (const char *q = fl; *q; q++) first_letter[(unsigned char)*q] = 1;
-    first_letter[0xE2] = 1;   /* KELVIN SIGN E2 84 AA */
 }
 
-/* line.split(): number of words and the longest word in code points. */
-static void split_words(const char *p, size_t n, long long *nwords, long long *longest) {
+/* line.split(): number of words and the longest word in code points. Stops counting once
+ * `enough` words are seen and no word can be longer than `maxlen` (the line is not longer). */
+static void split_words(const char *p, size_t n, long long enough, long long maxlen,
+                        long long *nwords, long long *longest) {
     const unsigned char *s = (const unsigned char *)p;
     long long k = 0, best = 0, cur = 0;
+    int short_line = maxlen < 0 || (long long)n <= maxlen;
     size_t i = 0;
     while (i < n) {
         uint32_t cp;
@@ -57,7 +57,12 @@ static void split_words(const char *p, size_t n, long long *nwords, long long *l
         if (s[i] < 0x80) cp = s[i];
         else l = text_utf8_next(s + i, &cp);
         if (cp < 0x80 ? ascii_ws[cp] : filter_py_isspace(cp)) {
-            if (cur) { k++; if (cur > best) best = cur; cur = 0; }
+            if (cur) {
+                k++;
+                if (cur > best) best = cur;
+                cur = 0;
+                if (short_line && k >= enough) break;
+            }
         } else cur++;
         i += (size_t)l;
     }
@@ -100,9 +105,26 @@ static int has_at(const char *p, size_t n, size_t i, const char *w) {
 
 enum { PH_LOREM = 1, PH_JS = 2, PH_POLICY = 4 };
 
+/* The phrases are found by their first four bytes, lowercased by OR 0x20 (which leaves ' '
+ * alone): a 4096-bit table of those prefixes' hashes screens every position with one load,
+ * an OR, a multiply and a bit test; hits are then compared in full. */
+static const char *const phrases[] = { "lorem ipsum", "javascript", "terms of use", "privacy policy",
+                                       "cookie policy", "uses cookies", "use of cookies", "use cookies", NULL };
+static const int phrase_bit[] = { PH_LOREM, PH_JS, PH_POLICY, PH_POLICY, PH_POLICY, PH_POLICY, PH_POLICY, PH_POLICY };
+static uint64_t sig_bits[64];
+static inline unsigned sig_of(uint32_t v) { return (uint32_t)((v | 0x20202020u) * 0x9E3779B1u) >> 20; }
+__attribute__((constructor)) static void sig_init(void) {
+    for (int i = 0; phrases[i]; i++) {
+        uint32_t v;
+        memcpy(&v, phrases[i], 4);
+        unsigned h = sig_of(v);
+        sig_bits[h >> 6] |= 1ull << (h & 63);
+    }
+}
+
 /* Which of the lowercase phrases occur in the line. */
 static int scan_phrases(const char *p, size_t n, buf *lower) {
-    if (memmem(p, n, "\xe2\x84\xaa", 3)) {   /* Kelvin sign: lowercase copy, then scan it */
+    if (n >= 3 && memmem(p, n, "\xe2\x84\xaa", 3)) {   /* Kelvin sign: lowercase copy, then scan it */
         buf_reset(lower);
         for (size_t i = 0; i < n; i++) {
             if (i + 3 <= n && !memcmp(p + i, "\xe2\x84\xaa", 3)) { buf_addc(lower, 'k'); i += 2; }
@@ -112,21 +134,13 @@ static int scan_phrases(const char *p, size_t n, buf *lower) {
         n = lower->len;
     }
     int r = 0;
-    const unsigned char *s = (const unsigned char *)p;
-    for (size_t i = 0; i < n; i++) {
-        if (!first_letter[s[i]]) continue;
-        switch (lc(s[i])) {
-        case 'l': if (has_at(p, n, i, "lorem ipsum")) r |= PH_LOREM; break;
-        case 'j': if (has_at(p, n, i, "javascript")) r |= PH_JS; break;
-        case 't': if (has_at(p, n, i, "terms of use")) r |= PH_POLICY; break;
-        case 'p': if (has_at(p, n, i, "privacy policy")) r |= PH_POLICY; break;
-        case 'c': if (has_at(p, n, i, "cookie policy")) r |= PH_POLICY; break;
-        case 'u':
-            if (has_at(p, n, i, "uses cookies") || has_at(p, n, i, "use of cookies") || has_at(p, n, i, "use cookies"))
-                r |= PH_POLICY;
-            break;
-        default: break;
-        }
+    for (size_t i = 0; i + 10 <= n; i++) {   /* the shortest phrase has 10 bytes */
+        uint32_t v;
+        memcpy(&v, p + i, 4);
+        unsigned h = sig_of(v);
+        if (!(sig_bits[h >> 6] >> (h & 63) & 1)) continue;
+        for (int k = 0; phrases[k]; k++)
+            if (has_at(p, n, i, phrases[k])) r |= phrase_bit[k];
     }
     return r;
 }
@@ -138,20 +152,30 @@ int filter_c4(filter_state *st, const filter_cfg *c, const char *t, size_t n, in
     buf_reset(&st->edited);
     long long lines = 0, kept = 0;
     sg->c4_lorem_ipsum = sg->c4_curly_bracket = 0;
-    size_t pos = 0, s, e;
+    size_t s, e;
     *edited = t; *edited_len = n; *changed = 0;
-    while (filter_splitlines_next(t, n, &pos, &s, &e)) {
+    filter_lines it;
+    filter_lines_init(&it, t, n);
+    /* The words of the output (fineweb's denominator) are the input's words on kept lines,
+     * when the input's words are at hand, lines end only in '\n' (no separator ICU could
+     * glue into a symbol word) and no citation was cut out; else fineweb recounts. */
+    int count_ok = st->words_of == t && st->words_of_len == n && it.simple && !memchr(t, 0x1F, n);
+    uint64_t out_words = 0;
+    size_t wcur = 0;
+    while (filter_lines_next(&it, &s, &e)) {
         lines++;
         size_t a, b;
         filter_py_strip(t + s, e - s, &a, &b);
         const char *l = t + s + a;
         size_t ll = b - a;
+        int cited = 0;
         long long nwords, longest;
-        split_words(l, ll, &nwords, &longest);
+        split_words(l, ll, c->c4_min_words_per_line, c->c4_max_word_length, &nwords, &longest);
         if (c->c4_max_word_length != -1 && longest > c->c4_max_word_length) continue;
         if (c->c4_remove_citations && memchr(l, '[', ll) && remove_citations(l, ll, &st->scratch)) {
             l = st->scratch.p;
             ll = st->scratch.len;
+            cited = 1;
         }
         if (c->c4_filter_no_terminal_punct &&
             (!filter_ends_terminal(st, l, ll) || (ll >= 3 && !memcmp(l + ll - 3, "...", 3))))
@@ -178,6 +202,12 @@ int filter_c4(filter_state *st, const filter_cfg *c, const char *t, size_t n, in
         if (kept) buf_addc(&st->edited, '\n');
         buf_add(&st->edited, l, ll);
         kept++;
+        if (cited) count_ok = 0;
+        if (count_ok) {
+            uint32_t lo = (uint32_t)(s + a), hi = (uint32_t)(s + b);
+            while (wcur < st->spans.n && st->spans.v[wcur].off < lo) wcur++;
+            while (wcur < st->spans.n && st->spans.v[wcur].off < hi) { wcur++; out_words++; }
+        }
     }
     sg->c4_lines = lines;
     sg->c4_lines_kept = kept;
@@ -203,5 +233,6 @@ int filter_c4(filter_state *st, const filter_cfg *c, const char *t, size_t n, in
     *edited = st->edited.p ? st->edited.p + a : "";
     *edited_len = b - a;
     *changed = !(*edited_len == n && !memcmp(*edited, t, n));
+    if (count_ok) { st->tok_text = *edited; st->tok_len = *edited_len; st->tok_count = out_words; }
     return dropped;
 }

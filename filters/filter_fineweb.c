@@ -63,8 +63,13 @@ int filter_fineweb(filter_state *st, const filter_cfg *c, const char *t, size_t 
     sg->char_dup_ratio = denom ? (double)dupchars / (double)denom : 0;
     if (c->fineweb_char_dup_ratio && sg->char_dup_ratio >= c->fineweb_char_dup_ratio)
         FAIL("char_dup_ratio", sg->char_dup_ratio, ">=", c->fineweb_char_dup_ratio);
-    if (filter_words(st, t, n, err)) return -1;
-    sg->new_line_ratio = (double)newlines / (double)(st->nw ? st->nw : 1);
+    uint64_t words;
+    if (st->tok_text == t && st->tok_len == n) words = st->tok_count;   /* counted by c4 */
+    else {
+        if (filter_words(st, t, n, err)) return -1;
+        words = st->nw;
+    }
+    sg->new_line_ratio = (double)newlines / (double)(words ? words : 1);
     if (c->fineweb_new_line_ratio && sg->new_line_ratio > c->fineweb_new_line_ratio)
         FAIL("new_line_ratio", sg->new_line_ratio, ">", c->fineweb_new_line_ratio);
     return dropped;

@@ -86,8 +86,10 @@ int filter_gopher(filter_state *st, const filter_cfg *c, const char *t, size_t n
     if (c->max_ellipsis_word_ratio && sg->ellipsis_word_ratio > c->max_ellipsis_word_ratio)
         FAIL("ellipsis_word_ratio", sg->ellipsis_word_ratio, ">", c->max_ellipsis_word_ratio, 0);
 
-    size_t pos = 0, s, e, lines = 0, bullets = 0, ellipsis_lines = 0;
-    while (filter_splitlines_next(t, n, &pos, &s, &e)) {
+    size_t s, e, lines = 0, bullets = 0, ellipsis_lines = 0;
+    filter_lines it;
+    filter_lines_init(&it, t, n);
+    while (filter_lines_next(&it, &s, &e)) {
         lines++;
         size_t a, b;
         filter_py_strip(t + s, e - s, &a, &b);

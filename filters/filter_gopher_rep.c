@@ -21,9 +21,10 @@
  *    ~n^2/2^64. datatrove's "".join makes ("ab","c") and ("a","bc") the same 5-gram; hashing
  *    word by word does not (that collision is an artifact, not a rule).
  *  - a text of length 0 gives 0 for every fraction (datatrove divides by zero).
- * Costs: one hash over the bytes per paragraph and per line pass; per n-gram size one walk
- * over the words with O(1) table work per position. If no 5-gram repeats, no longer n-gram
- * can, so n = 6..10 are skipped.
+ * Costs: one hash over the bytes per paragraph and per line pass; one pass over the words
+ * with table work for 2-grams; for n >= 3 only positions whose (n-1)-gram repeats touch the
+ * table (in prose a small fraction), and if no 5-gram repeats, n = 5..10 are done at once.
+ * filter_rep_ngrams(naive=1) is the direct transcription, kept as the test reference.
  */
 #include "filter.h"
 #include <stdlib.h>
@@ -80,6 +81,87 @@ static inline uint64_t ngram_key(const uint64_t *S, const uint64_t *pw, size_t i
     return g ^ (g >> 29);
 }
 
+void filter_rep_ngrams(filter_state *st, int naive, uint64_t top[3], uint64_t dup[6]) {
+    size_t nw = st->nw;
+    if (st->capprefix < 2 * (nw + 1)) {
+        st->capprefix = 2 * (nw + 1) + nw / 2;
+        free(st->prefix);
+        st->prefix = xmalloc(st->capprefix * sizeof *st->prefix);
+    }
+    if (st->cappos < nw + 1) {
+        st->cappos = nw + 1 + nw / 2;
+        free(st->slotof);
+        free(st->rep);
+        st->slotof = xmalloc(st->cappos * sizeof *st->slotof);
+        st->rep = xmalloc(st->cappos);
+    }
+    uint64_t *S = st->prefix, *C = st->prefix + nw + 1;   /* hash and character prefixes */
+    uint32_t *slotof = st->slotof;
+    uint8_t *rep = st->rep;
+    S[0] = C[0] = 0;
+    for (size_t i = 0; i < nw; i++) {
+        S[i + 1] = S[i] * POLY_P + st->w[i].hash;
+        C[i + 1] = C[i] + st->w[i].chars;
+    }
+    uint64_t pw[11];
+    pw[0] = 1;
+    for (int k = 1; k <= 10; k++) pw[k] = pw[k - 1] * POLY_P;
+    /* rep[i]: the (n-1)-gram at i occurs more than once. An n-gram can only repeat where its
+     * (n-1)-gram prefix does, so counting n-grams at those positions alone gives exact counts
+     * for every n-gram that repeats; the others occur once. */
+    memset(rep, 1, nw);
+    size_t m = nw;               /* positions with rep set */
+    memset(top, 0, 3 * sizeof *top);
+    memset(dup, 0, 6 * sizeof *dup);
+    for (int ng = 2; ng <= 5; ng++) {
+        if (nw < (size_t)ng) return;
+        size_t npos = nw - (size_t)ng + 1;
+        filter_tab_reset(st, naive ? npos : m);
+        uint32_t best_count = 0, best_first = 0;
+        for (size_t i = 0; i < npos; i++) {
+            if (!naive && !rep[i]) continue;
+            struct filter_slot *s = filter_tab_get(st, ngram_key(S, pw, i, ng));
+            if (!s->count) s->first = (uint32_t)i;
+            s->count++;
+            slotof[i] = (uint32_t)(s - st->tab);
+            if (s->count > best_count || (s->count == best_count && s->first < best_first)) {
+                best_count = s->count;
+                best_first = s->first;
+            }
+        }
+        /* every n-gram once: Counter.most_common(1) gives the first one */
+        if (best_count <= 1) { best_count = 1; best_first = 0; }
+        if (ng <= 4)
+            top[ng - 2] = (C[best_first + (size_t)ng] - C[best_first] + (uint64_t)(ng - 1)) * best_count;
+        if (!naive) {
+            m = 0;
+            for (size_t i = 0; i < npos; i++) {
+                rep[i] = rep[i] && st->tab[slotof[i]].count >= 2;
+                m += rep[i];
+            }
+            if (m == 0 && ng >= 4) return;   /* no 5-gram or longer can repeat */
+        }
+    }
+    /* find_all_duplicate for n = 5..10; rep[i] now says "the 5-gram at i repeats". A
+     * position whose 5-gram occurs once is new and can never be matched later: skip it
+     * without touching the table. */
+    for (int k = 0; k < 6; k++) {
+        int ng = k + 5;
+        if (nw < (size_t)ng) return;
+        filter_tab_reset(st, naive ? nw : m);
+        uint64_t r = 0;
+        size_t idx = 0;
+        while (idx + (size_t)ng <= nw) {
+            if (!naive && !rep[idx]) { idx++; continue; }
+            struct filter_slot *s = filter_tab_get(st, ngram_key(S, pw, idx, ng));
+            if (s->count) { r += C[idx + (size_t)ng] - C[idx]; idx += (size_t)ng; }
+            else { s->count = 1; idx++; }
+        }
+        dup[k] = r;
+        if (r == 0) return;   /* no 5-gram repeats, so no longer one */
+    }
+}
+
 int filter_gopher_rep(filter_state *st, const filter_cfg *c, const char *t, size_t n, int full,
                       filter_signals *sg, filter_fail *f, char *err) {
     int dropped = 0;
@@ -108,61 +190,18 @@ int filter_gopher_rep(filter_state *st, const filter_cfg *c, const char *t, size
         FAIL("dup_line_char_frac", sg->dup_line_char_frac, ">", c->max_dup_line_char_frac);
 
     if (filter_words(st, t, n, err)) return -1;
-    size_t nw = st->nw;
-    if (st->capprefix < 2 * (nw + 1)) {
-        st->capprefix = 2 * (nw + 1) + nw / 2;
-        free(st->prefix);
-        st->prefix = xmalloc(st->capprefix * sizeof *st->prefix);
-    }
-    uint64_t *S = st->prefix, *C = st->prefix + nw + 1;   /* hash and character prefixes */
-    S[0] = C[0] = 0;
-    for (size_t i = 0; i < nw; i++) {
-        S[i + 1] = S[i] * POLY_P + st->w[i].hash;
-        C[i + 1] = C[i] + st->w[i].chars;
-    }
-    uint64_t pw[11];
-    pw[0] = 1;
-    for (int k = 1; k <= 10; k++) pw[k] = pw[k - 1] * POLY_P;
-
+    uint64_t top[3], dup[6];
+    filter_rep_ngrams(st, 0, top, dup);
     static const char *const top_names[3] = { "top_2gram_frac", "top_3gram_frac", "top_4gram_frac" };
     for (int k = 0; k < 3; k++) {
-        int ng = k + 2;
-        sg->top_ngram_frac[k] = 0;
-        if (nw < (size_t)ng) continue;
-        filter_tab_reset(st, nw);
-        uint32_t best_count = 0, best_first = 0;
-        for (size_t i = 0; i + (size_t)ng <= nw; i++) {
-            struct filter_slot *s = filter_tab_get(st, ngram_key(S, pw, i, ng));
-            if (!s->count) s->first = (uint32_t)i;
-            s->count++;
-            if (s->count > best_count || (s->count == best_count && s->first < best_first)) {
-                best_count = s->count;
-                best_first = s->first;
-            }
-        }
-        uint64_t glen = C[best_first + (size_t)ng] - C[best_first] + (uint64_t)(ng - 1);
-        sg->top_ngram_frac[k] = (double)(glen * best_count) / len;
+        sg->top_ngram_frac[k] = (double)top[k] / len;
         if (c->max_top_ngram_frac[k] && sg->top_ngram_frac[k] > c->max_top_ngram_frac[k])
             FAIL(top_names[k], sg->top_ngram_frac[k], ">", c->max_top_ngram_frac[k]);
     }
-
     static const char *const dup_names[6] = { "dup_5gram_frac", "dup_6gram_frac", "dup_7gram_frac",
                                               "dup_8gram_frac", "dup_9gram_frac", "dup_10gram_frac" };
-    int none_repeat = 0;
     for (int k = 0; k < 6; k++) {
-        int ng = k + 5;
-        uint64_t rep = 0;
-        if (!none_repeat && nw >= (size_t)ng) {
-            filter_tab_reset(st, nw);
-            size_t idx = 0;
-            while (idx + (size_t)ng <= nw) {
-                struct filter_slot *s = filter_tab_get(st, ngram_key(S, pw, idx, ng));
-                if (s->count) { rep += C[idx + (size_t)ng] - C[idx]; idx += (size_t)ng; }
-                else { s->count = 1; idx++; }
-            }
-            if (rep == 0) none_repeat = 1;
-        }
-        sg->dup_ngram_frac[k] = (double)rep / len;
+        sg->dup_ngram_frac[k] = (double)dup[k] / len;
         if (c->max_dup_ngram_frac[k] && sg->dup_ngram_frac[k] > c->max_dup_ngram_frac[k])
             FAIL(dup_names[k], sg->dup_ngram_frac[k], ">", c->max_dup_ngram_frac[k]);
     }

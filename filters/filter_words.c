@@ -5,7 +5,8 @@
  * with generation stamps, and the text of a failing check.
  *
  * Words: text_words' segments (TEXT_WORDS_ALL), except that adjacent punctuation-only segments
- * merge into one symbol word (see filter_words).
+ * merge into one symbol word, and ASCII punctuation glued between ASCII alphanumerics joins
+ * its neighbours into one word (see filter_words: closer to NLTK's tokens).
  * Invariants: filter_words caches its result for the (pointer, length) it was last called
  * with, so gopher, gopher-rep and fineweb share one word pass; callers that modify text in
  * place must not rely on that (the stage never does). The hash table is cleared in O(1) by
@@ -37,6 +38,8 @@ void filter_state_free(filter_state *st) {
     free(st->w);
     free(st->tab);
     free(st->prefix);
+    free(st->slotof);
+    free(st->rep);
     buf_free(&st->scratch);
     buf_free(&st->edited);
     buf_free(&st->lower);
@@ -45,6 +48,37 @@ void filter_state_free(filter_state *st) {
 }
 
 uint64_t filter_hash_bytes(const void *p, size_t n) { return XXH3_64bits(p, n); }
+
+static inline uint64_t mix64(uint64_t x) {
+    x ^= x >> 32;
+    x *= 0xD6E8FEB86659FD93ull;
+    x ^= x >> 32;
+    x *= 0xD6E8FEB86659FD93ull;
+    return x ^ (x >> 32);
+}
+
+/* Words are short: two overlapping loads and a mix (injective before the final bijective mix
+ * for n <= 16, since n is folded in); XXH3 beyond. */
+static inline uint64_t word_hash(const unsigned char *p, size_t n) {
+    uint64_t a, b;
+    if (n <= 3) {
+        if (!n) return 0x9E3779B97F4A7C15ull;
+        a = (uint64_t)p[0] | (uint64_t)p[n / 2] << 8 | (uint64_t)p[n - 1] << 16;
+        return mix64(a ^ (uint64_t)n << 56);
+    }
+    if (n <= 8) {
+        uint32_t x, y;
+        memcpy(&x, p, 4);
+        memcpy(&y, p + n - 4, 4);
+        return mix64(((uint64_t)x | (uint64_t)y << 32) ^ (uint64_t)n * 0x9E3779B97F4A7C15ull);
+    }
+    if (n <= 16) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + n - 8, 8);
+        return mix64(a ^ mix64(b ^ (uint64_t)n));
+    }
+    return XXH3_64bits(p, n);
+}
 
 uint64_t filter_utf8_chars(const char *p, size_t n) {
     const unsigned char *s = (const unsigned char *)p;
@@ -106,36 +140,61 @@ int filter_ends_terminal(const filter_state *st, const char *text, size_t n) {
     return 0;
 }
 
-/* Python's str.splitlines() separators: \n \r \r\n \v \f \x1c \x1d \x1e U+0085 U+2028 U+2029. */
-int filter_splitlines_next(const char *text, size_t n, size_t *pos, size_t *s, size_t *e) {
+/* Python's str.splitlines() separators: \n \r \r\n \v \f \x1c \x1d \x1e U+0085 U+2028 U+2029.
+ * Most texts only have '\n': checked once with memchr, then lines come from memchr alone. */
+void filter_lines_init(filter_lines *it, const char *text, size_t n) {
+    it->p = text; it->n = n; it->pos = 0; it->simple = 1;
+    static const char rare[] = "\r\v\f\x1c\x1d\x1e";
+    for (const char *r = rare; *r && it->simple; r++)
+        if (memchr(text, *r, n)) it->simple = 0;
     const unsigned char *p = (const unsigned char *)text;
-    size_t i = *pos;
+    for (const unsigned char *q = p; it->simple && (q = memchr(q, 0xC2, n - (size_t)(q - p))); q++)
+        if ((size_t)(q - p) + 1 < n && q[1] == 0x85) it->simple = 0;
+    for (const unsigned char *q = p; it->simple && (q = memchr(q, 0xE2, n - (size_t)(q - p))); q++)
+        if ((size_t)(q - p) + 2 < n && q[1] == 0x80 && (q[2] == 0xA8 || q[2] == 0xA9)) it->simple = 0;
+}
+
+int filter_lines_next(filter_lines *it, size_t *s, size_t *e) {
+    const unsigned char *p = (const unsigned char *)it->p;
+    size_t i = it->pos, n = it->n;
     if (i >= n) return 0;
     *s = i;
+    if (it->simple) {
+        const unsigned char *nl = memchr(p + i, '\n', n - i);
+        *e = nl ? (size_t)(nl - p) : n;
+        it->pos = nl ? *e + 1 : n;
+        return 1;
+    }
     for (; i < n; i++) {
         unsigned char c = p[i];
         if (c > 0x1E && c != 0xC2 && c != 0xE2) continue;
         if (c == '\n' || c == '\v' || c == '\f' || c == 0x1C || c == 0x1D || c == 0x1E) {
-            *e = i; *pos = i + 1; return 1;
+            *e = i; it->pos = i + 1; return 1;
         }
         if (c == '\r') {
-            *e = i; *pos = (i + 1 < n && p[i + 1] == '\n') ? i + 2 : i + 1; return 1;
+            *e = i; it->pos = (i + 1 < n && p[i + 1] == '\n') ? i + 2 : i + 1; return 1;
         }
-        if (c == 0xC2 && i + 1 < n && p[i + 1] == 0x85) { *e = i; *pos = i + 2; return 1; }
+        if (c == 0xC2 && i + 1 < n && p[i + 1] == 0x85) { *e = i; it->pos = i + 2; return 1; }
         if (c == 0xE2 && i + 2 < n && p[i + 1] == 0x80 && (p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
-            *e = i; *pos = i + 3; return 1;
+            *e = i; it->pos = i + 3; return 1;
         }
     }
     *e = n;
-    *pos = n;
+    it->pos = n;
     return 1;
 }
 
 /* ---- words ---- */
 
-static unsigned char ascii_alpha[128], ascii_sym[128];
+static unsigned char ascii_alpha[128], ascii_sym[128], ascii_alnum[256];
+static int ascii_run(const unsigned char *p, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (p[i] >= 0x80) return 0;
+    return 1;
+}
 __attribute__((constructor)) static void tables_init(void) {
     for (int c = 0; c < 128; c++) {
+        ascii_alnum[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
         ascii_alpha[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
         /* datatrove's PUNCTUATION_SET: every ASCII punctuation character and the controls */
         ascii_sym[c] = (c < 32 && c != '\t' && c != '\n' && c != '\r') || c == 127 ||
@@ -150,7 +209,7 @@ static int cp_symbolic(uint32_t cp) {
     return (U_GET_GC_MASK((UChar32)cp) & (U_GC_P_MASK | U_GC_S_MASK | U_GC_CC_MASK)) != 0;
 }
 
-void filter_begin(filter_state *st) { st->words_of = NULL; }
+void filter_begin(filter_state *st) { st->words_of = NULL; st->tok_text = NULL; }
 
 int filter_words(filter_state *st, const char *t, size_t n, char *err) {
     if (st->words_of == t && st->words_of_len == n && st->w) return 0;
@@ -166,7 +225,7 @@ int filter_words(filter_state *st, const char *t, size_t n, char *err) {
         const unsigned char *q = p + st->spans.v[i].off;
         size_t len = st->spans.v[i].len;
         filter_word *w = &st->w[nw];
-        w->hash = XXH3_64bits(q, len);
+        w->hash = word_hash(q, len);
         unsigned alpha = 0, nonsym = 0, chars = 0;
         for (size_t k = 0; k < len;) {
             if (q[k] < 0x80) {
@@ -184,15 +243,33 @@ int filter_words(filter_state *st, const char *t, size_t n, char *err) {
         w->chars = chars;
         w->alpha = (uint8_t)alpha;
         w->symbol = (uint8_t)!nonsym;
-        /* A run of punctuation with nothing between its marks ("...", "---", ")." ) is one
-         * symbol word: ICU makes a segment of every mark, NLTK keeps "..." and "--" whole,
-         * and counting each dash of a "------" rule would swamp the word-based ratios. */
-        if (w->symbol && nw && st->w[nw - 1].symbol &&
-            st->spans.v[nw - 1].off + st->spans.v[nw - 1].len == st->spans.v[i].off) {
+        /* Closer to NLTK's tokens than raw ICU segments (ICU makes a segment of every mark):
+         * (a) a run of punctuation with nothing between its marks ("...", "---", ").") is one
+         *     symbol word, as NLTK keeps "..." and "--" whole; counting each dash of a
+         *     "------" rule would swamp the word-based ratios;
+         * (b) ASCII punctuation glued between ASCII letters/digits joins them into one word
+         *     ("e-mail", "10:54:46", "http://a.b/c", "s&p"), as NLTK only peels punctuation
+         *     off the edges of whitespace-separated tokens. Limited to ASCII so CJK text
+         *     (no spaces, its own marks) keeps ICU's words. */
+        uint32_t off = st->spans.v[i].off;
+        int adjacent = nw && st->spans.v[nw - 1].off + st->spans.v[nw - 1].len == off;
+        if (adjacent && w->symbol && st->w[nw - 1].symbol) {
             text_span *ps = &st->spans.v[nw - 1];
             ps->len += (uint32_t)len;
             st->w[nw - 1].chars += chars;
-            st->w[nw - 1].hash = XXH3_64bits(p + ps->off, ps->len);
+            st->w[nw - 1].hash = word_hash(p + ps->off, ps->len);
+            continue;
+        }
+        if (adjacent && !w->symbol && nw >= 2 && ascii_alnum[q[0]] && st->w[nw - 1].symbol &&
+            !st->w[nw - 2].symbol && st->spans.v[nw - 2].off + st->spans.v[nw - 2].len == st->spans.v[nw - 1].off &&
+            ascii_alnum[p[st->spans.v[nw - 1].off - 1]] && ascii_run(p + st->spans.v[nw - 1].off, st->spans.v[nw - 1].len)) {
+            text_span *ps = &st->spans.v[nw - 2];
+            filter_word *pw = &st->w[nw - 2];
+            ps->len = off + (uint32_t)len - ps->off;
+            pw->chars += st->w[nw - 1].chars + chars;
+            pw->alpha |= (uint8_t)alpha;
+            pw->hash = word_hash(p + ps->off, ps->len);
+            nw--;
             continue;
         }
         st->spans.v[nw] = st->spans.v[i];
@@ -213,28 +290,11 @@ void filter_tab_reset(filter_state *st, size_t n) {
     while (want < 2 * n + 2) want <<= 1;
     if (want > st->tabcap) {
         free(st->tab);
-        st->tab = xcalloc(want, sizeof *st->tab);
+        st->tab = xmalloc(want * sizeof *st->tab);
         st->tabcap = want;
-        st->gen = 0;
     }
     st->tabmask = want - 1;
-    if (++st->gen == 0) {    /* wrapped: really clear */
-        memset(st->tab, 0, st->tabcap * sizeof *st->tab);
-        st->gen = 1;
-    }
-}
-
-struct filter_slot *filter_tab_get(filter_state *st, uint64_t key) {
-    size_t i = (size_t)(key ^ (key >> 29)) & st->tabmask;
-    for (;;) {
-        struct filter_slot *s = &st->tab[i];
-        if (s->gen != st->gen) {
-            s->gen = st->gen; s->key = key; s->count = 0; s->first = 0;
-            return s;
-        }
-        if (s->key == key) return s;
-        i = (i + 1) & st->tabmask;
-    }
+    memset(st->tab, 0, want * sizeof *st->tab);
 }
 
 /* ---- language ---- */
@@ -274,7 +334,7 @@ int filter_prepare(filter_state *st, const filter_cfg *cfg, char *err) {
             if (len) {
                 if (st->nstop == 64) return err_set(err, "--stop-words: at most 64 words");
                 st->stop_words[st->nstop] = xstrndup(s, len);
-                st->stop_hash[st->nstop++] = XXH3_64bits(s, len);
+                st->stop_hash[st->nstop++] = word_hash((const unsigned char *)s, len);
             }
             if (!e) break;
             s = e + 1;

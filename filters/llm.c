@@ -148,6 +148,14 @@ int llm_parse_reply(const char *json, size_t n, buf *out, char *err) {
         err_set(err, "malformed response: no choices[0].message.content string");
         goto done;
     }
+    /* models often pad replies with blank lines: trim ASCII whitespace at both ends */
+    size_t a = 0, b = out->len;
+    while (a < b && (out->p[a] == ' ' || out->p[a] == '\n' || out->p[a] == '\r' || out->p[a] == '\t')) a++;
+    while (b > a && (out->p[b - 1] == ' ' || out->p[b - 1] == '\n' || out->p[b - 1] == '\r' || out->p[b - 1] == '\t')) b--;
+    if (a == b) { err_set(err, "empty reply"); goto done; }
+    memmove(out->p, out->p + a, b - a);
+    out->len = b - a;
+    out->p[out->len] = 0;
     rc = 0;
 done:
     buf_free(&kb);
@@ -255,7 +263,11 @@ static int finish(llm_client *c, llm_job *j, CURLcode rc) {
     }
     if (retry && j->attempts <= c->o.retries) {
         c->st.retries++;
-        j->not_before = now_s() + backoff(c, j);
+        double wait = backoff(c, j);
+        curl_off_t ra = 0;                 /* a 429/503 may say how long to wait */
+        if (curl_easy_getinfo(j->h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0 && (double)ra > wait)
+            wait = ra > 300 ? 300 : (double)ra;
+        j->not_before = now_s() + wait;
         return 0;
     }
     if (j->attempts > 1) snprintf(j->err, sizeof j->err, "%.400s (%d attempts)", why, j->attempts);

@@ -5,8 +5,9 @@
  *
  * llm_run sends a batch of jobs with up to `concurrency` requests in flight (libcurl multi),
  * each with a timeout; 429, 5xx, timeouts and connection errors are retried with exponential
- * backoff (deterministic jitter); other 4xx and malformed responses fail at once. Responses
- * are cached on disk (DIR/xx/<xxh3-128 of the request body>.txt, written atomically) so a
+ * backoff (deterministic jitter; a Retry-After header, up to 300 s, is honoured); other 4xx,
+ * malformed and empty replies fail at once. Replies are trimmed of surrounding whitespace and
+ * cached on disk (DIR/xx/<xxh3-128 of the request body>.txt, written atomically) so a
  * rerun does not ask again. Failures are per job: the caller decides what a failure means.
  *
  * Prompt styles (wiki, qa, simple, hard, and any others) come from YAML:
@@ -62,7 +63,8 @@ int llm_prompts_get(const llm_prompts *p, const char *style, const char **system
 /* user template with {text} replaced (appending to out). */
 void llm_prompt_render(const char *tmpl, const char *text, size_t n, buf *out);
 
-/* The content of choices[0].message.content of a chat-completions reply; -1 with err. */
+/* choices[0].message.content of a chat-completions reply, trimmed; -1 with err (malformed,
+ * {"error": ...}, or empty). */
 int llm_parse_reply(const char *json, size_t n, buf *out, char *err);
 
 #endif

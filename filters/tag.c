@@ -367,12 +367,9 @@ typedef struct tag_state {
     char **seen; size_t nseen, capseen;
 } tag_state;
 
-static char *resolve(const stage *s, const char *path) {
-    if (!path || path[0] == '/' || !s->base_dir) return xstrdup(path);
-    buf b = {0};
-    buf_printf(&b, "%s/%s", s->base_dir, path);
-    return b.p;
-}
+/* Paths arrive resolved: the YAML loader resolves FILE/DIR options against the YAML's
+ * directory (plan.c), and on the command line they are relative to the working directory. */
+static char *resolve(const stage *s, const char *path) { return path ? xstrdup(path) : NULL; }
 
 static void unescape(const char *s, buf *out) {
     for (; *s; s++) {

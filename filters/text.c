@@ -64,6 +64,7 @@ enum { C_OTHER = 0, C_L, C_N, C_EX, C_MNL, C_ML, C_MN, C_SP, C_WS, C_CR, C_PUNCT
  * punctuation and the C0 controls); C_OTHER does not occur in ASCII. */
 static unsigned char ascii_cls[128];
 static unsigned char ascii_sym[128];   /* 1: punctuation, symbol or control (not whitespace) */
+static unsigned char ascii_run[256];   /* letters, digits, '_', '@': always join each other */
 
 __attribute__((constructor)) static void ascii_cls_init(void) {
     for (int c = 0; c < 128; c++) {
@@ -80,30 +81,39 @@ __attribute__((constructor)) static void ascii_cls_init(void) {
         /* ':' is MidLetter in UAX #29 but ICU's root rules remove it; it stays C_PUNCT. */
         ascii_cls[c] = k;
         ascii_sym[c] = (k == C_PUNCT || k == C_MNL || k == C_MN || k == C_EX || k == C_AT);
+        ascii_run[c] = (k == C_L || k == C_N || k == C_EX || k == C_AT);
     }
 }
 
-/* Segments of an ASCII piece [s, e) of p: words appended to out (whitespace skipped). */
+/* Segments of an ASCII piece [s, e) of p: words appended to out (whitespace skipped).
+ * Letters, digits, '_' and '@' always join (WB5, WB8-WB10, WB13a/b); a MidLetter/MidNum mark
+ * joins when the characters on both sides qualify (WB6/7, WB11/12). */
 static void words_ascii(const unsigned char *p, size_t s, size_t e, int flags, text_spans *out) {
     size_t i = s;
     while (i < e) {
         unsigned k = ascii_cls[p[i]];
-        if (k == C_L || k == C_N || k == C_EX || k == C_AT) {
+        if (ascii_run[p[i]]) {
             size_t j = i + 1;
-            unsigned prev = k == C_AT ? C_L : k, alnum = k == C_L || k == C_N;
-            while (j < e) {
-                unsigned d = ascii_cls[p[j]];
-                if (d == C_AT) { prev = C_L; j++; continue; }
-                if (d == C_L || d == C_N || d == C_EX) { prev = d; alnum |= d != C_EX; j++; continue; }
+            for (;;) {
+                while (j < e && ascii_run[p[j]]) j++;
                 if (j + 1 < e) {
-                    unsigned nx = ascii_cls[p[j + 1]], nl = nx == C_L || nx == C_AT;
-                    if ((d == C_MNL || d == C_ML) && prev == C_L && nl) { alnum |= nx == C_L; j += 2; continue; }
-                    if ((d == C_MNL || d == C_MN) && prev == C_N && nx == C_N) { alnum = 1; j += 2; continue; }
+                    unsigned d = ascii_cls[p[j]];
+                    if (d == C_MNL || d == C_ML || d == C_MN) {
+                        unsigned pv = ascii_cls[p[j - 1]], nx = ascii_cls[p[j + 1]];
+                        if (pv == C_AT) pv = C_L;
+                        if (nx == C_AT) nx = C_L;
+                        if (d != C_MN && pv == C_L && nx == C_L) { j += 2; continue; }
+                        if (d != C_ML && pv == C_N && nx == C_N) { j += 2; continue; }
+                    }
                 }
                 break;
             }
-            /* "__" or "@@" is a symbol word */
-            if (alnum || !(flags & TEXT_WORDS_NO_PUNCT)) spans_push(out, i, j - i);
+            int keep = 1;
+            if (flags & TEXT_WORDS_NO_PUNCT) {   /* "__" or "@.@" is a symbol word */
+                keep = 0;
+                for (size_t q = i; q < j && !keep; q++) keep = ascii_cls[p[q]] == C_L || ascii_cls[p[q]] == C_N;
+            }
+            if (keep) spans_push(out, i, j - i);
             i = j;
         } else if (k == C_SP) {
             i++;

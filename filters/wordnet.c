@@ -199,13 +199,17 @@ static const rule *const pos_rules[NPOS] = { noun_rules, verb_rules, adj_rules, 
 
 typedef struct lemma { int pos, infl; const wn_entry *e; } lemma;
 
-/* The best (pos, lemma, inflection) of a lowercase word; 0 if WordNet does not know it. */
-static int morphy(const wordnet *wn, const char *w, size_t n, lemma *best) {
+enum { M_NOUN = 1, M_VERB = 2, M_ADJ = 4, M_ADV = 8, M_ALL = 15 };
+
+/* The best (pos, lemma, inflection) of a lowercase word among the parts of speech in mask;
+ * 0 if WordNet does not know it. */
+static int morphy(const wordnet *wn, const char *w, size_t n, int mask, lemma *best) {
     char tmp[64];
     int found = 0;
     if (n + 4 >= sizeof tmp) return 0;
     const wn_entry *self = lookup(wn, w, n);
     for (int pos = 0; pos < NPOS; pos++) {
+        if (!(mask & (1 << pos))) continue;
         lemma c = { pos, INFL_NONE, NULL };
         if (self && self->exc[pos]) {
             c.e = lookup(wn, wn->arena.p + self->exc[pos] - 1, strlen(wn->arena.p + self->exc[pos] - 1));
@@ -318,10 +322,10 @@ static int usable(const char *s, const char *base) {
 }
 
 /* Candidates for a lowercase word into out, NUL-separated, already inflected; count. */
-static size_t candidates(const wordnet *wn, const char *w, size_t n, buf *out, buf *tmp) {
+static size_t candidates(const wordnet *wn, const char *w, size_t n, int mask, buf *out, buf *tmp) {
     lemma L = { 0, 0, NULL };
     buf_reset(out);
-    if (!morphy(wn, w, n, &L) || L.infl == INFL_IRREG || L.infl == INFL_CMP) return 0;
+    if (!morphy(wn, w, n, mask, &L) || L.infl == INFL_IRREG || L.infl == INFL_CMP) return 0;
     size_t cnt = synset_words(wn, L.pos, L.e->off[L.pos], tmp), got = 0;
     const char *base = wn->arena.p + L.e->key;
     for (const char *s = tmp->p; cnt--; s += strlen(s) + 1) {
@@ -336,7 +340,7 @@ static size_t candidates(const wordnet *wn, const char *w, size_t n, buf *out, b
 size_t wordnet_synonyms(const wordnet *wn, const char *word, size_t n, buf *out) {
     buf lw = {0}, c = {0}, tmp = {0};
     for (size_t i = 0; i < n; i++) buf_addc(&lw, (word[i] >= 'A' && word[i] <= 'Z') ? word[i] + 32 : word[i]);
-    size_t k = candidates(wn, lw.p ? lw.p : "", lw.len, &c, &tmp);
+    size_t k = candidates(wn, lw.p ? lw.p : "", lw.len, M_ALL, &c, &tmp);
     buf_reset(out);
     const char *s = c.p;
     for (size_t i = 0; i < k; i++, s += strlen(s) + 1) { buf_adds(out, s); buf_addc(out, '\n'); }
@@ -370,6 +374,55 @@ static int sentence_start(const char *p, size_t i) {
     return c == '.' || c == '!' || c == '?' || c == '\n' || c == ':';
 }
 
+static const char *const determiners[] = { "a", "an", "the", "this", "that", "these", "those", "his", "her",
+    "its", "their", "my", "our", "your", "some", "any", "every", "each", "no", "many", "several", NULL };
+static const char *const auxiliaries[] = { "do", "does", "did", "will", "would", "can", "could", "shall",
+    "should", "may", "might", "must", NULL };
+
+static int in_list(const char *const *l, const char *w, size_t n) {
+    for (; *l; l++) if (strlen(*l) == n && !strncasecmp(*l, w, n)) return 1;
+    return 0;
+}
+
+/* The word just before p[i] / just after p[e], across spaces only (not punctuation). */
+static size_t word_before(const char *p, size_t i, const char **w) {
+    size_t e = i;
+    while (e > 0 && p[e - 1] == ' ') e--;
+    if (e == i) return 0;
+    size_t b = e;
+    while (b > 0 && alpha((unsigned char)p[b - 1])) b--;
+    *w = p + b;
+    return e - b;
+}
+static size_t word_after(const char *p, size_t n, size_t e, const char **w) {
+    size_t b = e;
+    while (b < n && p[b] == ' ') b++;
+    if (b == e) return 0;
+    size_t k = b;
+    while (k < n && alpha((unsigned char)p[k])) k++;
+    *w = p + b;
+    return k - b;
+}
+
+/* A rough part-of-speech restriction from the neighbours (there is no tagger): after a
+ * determiner a noun or adjective; after an auxiliary a verb (or adverb); an adjective reading
+ * is preferred before a noun ("a relative handful"). */
+static int context_mask(const wordnet *wn, const char *p, size_t n, size_t i, size_t e, const char *lw) {
+    const char *w; size_t wl;
+    int mask = M_ALL;
+    if ((wl = word_before(p, i, &w))) {
+        if (in_list(determiners, w, wl)) mask = M_NOUN | M_ADJ;
+        else if (in_list(auxiliaries, w, wl)) mask = M_VERB | M_ADV;
+    }
+    lemma L;
+    if ((mask & M_ADJ) && morphy(wn, lw, e - i, M_ADJ, &L) && (wl = word_after(p, n, e, &w)) && wl < 60) {
+        char nx[64];
+        for (size_t k = 0; k < wl; k++) nx[k] = (char)(w[k] | 32);
+        if (morphy(wn, nx, wl, M_NOUN, &L)) mask = M_ADJ;
+    }
+    return mask;
+}
+
 size_t wordnet_replace(const wordnet *wn, const char *p, size_t n, double rate, uint64_t h,
                        buf *out, buf scratch[3]) {
     size_t i = 0, copied = 0, replaced = 0, widx = 0;
@@ -393,7 +446,7 @@ size_t wordnet_replace(const wordnet *wn, const char *p, size_t n, double rate, 
             z = (z ^ (z >> 31)) * 0xBF58476D1CE4E5B9ULL; z ^= z >> 29;
             double u = (double)(z >> 11) * (1.0 / 9007199254740992.0);
             if (u < rate && !is_stop(lw.p, wl)) {
-                size_t k = candidates(wn, lw.p, wl, cand, &tmp);
+                size_t k = candidates(wn, lw.p, wl, context_mask(wn, p, n, i, e, lw.p), cand, &tmp);
                 if (k) {
                     size_t pick = (size_t)((z * 0x2545F4914F6CDD1DULL) >> 33) % k;
                     const char *s = cand->p;

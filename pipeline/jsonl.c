@@ -81,7 +81,8 @@ static size_t utf8_seq(pctx *c, const unsigned char *p, const unsigned char *end
     if (b < 0xE0) n = 2;
     else if (b < 0xF0) { n = 3; if (b == 0xE0) lo = 0xA0; else if (b == 0xED) hi = 0x9F; }
     else if (b < 0xF5) { n = 4; if (b == 0xF0) lo = 0x90; else if (b == 0xF4) hi = 0x8F; }
-    else { perr(c, (const char *)p, "invalid UTF-8: byte 0x%02X (over U+10FFFF)", b); return 0; }
+    else if (b < 0xF8) { perr(c, (const char *)p, "invalid UTF-8: byte 0x%02X (over U+10FFFF)", b); return 0; }
+    else { perr(c, (const char *)p, "invalid UTF-8: byte 0x%02X never appears in UTF-8", b); return 0; }
     for (size_t i = 1; i < n; i++) {
         if (p + i >= end || (p[i] & 0xC0) != 0x80) {
             perr(c, (const char *)p, "invalid UTF-8: truncated sequence");
@@ -134,14 +135,26 @@ static inline size_t utf8_put(char *w, unsigned long u, int decode) {
  * quote, or NULL with an error. *escaped says whether any escape was seen; with dst (decode),
  * when there was one, the unescaped bytes are written from dst, *wend is set to their end, and
  * *noncanon says whether an escape differs from what json_write_string writes. */
+#define JSON_SLACK 64      /* bytes past the line and the store that vector copies may touch */
+
 static inline __attribute__((always_inline))
 const char *str_body(pctx *c, const char *p, const char *end, char *dst, char **wend,
-                     int *escaped, int *noncanon) {
+                     int *escaped, int *noncanon, int padded) {
     const char *open = p - 1, *r = p;
     char *w = dst;
+#ifdef JSON_UTF8_SIMD
+    int simd = 1;     /* off once it found an error: the bytewise path then names it */
+#endif
     for (;;) {
         p = json_skip_plain(p, end);
         if (p < end && (unsigned char)*p >= 0x80) {
+#ifdef JSON_UTF8_SIMD
+            if (simd) {
+                const char *q = json_utf8_run(p, end);
+                if (q) { p = q; continue; }
+                simd = 0;
+            }
+#endif
             size_t n = utf8_seq(c, (const unsigned char *)p, (const unsigned char *)end);
             if (!n) return NULL;
             p += n;
@@ -149,14 +162,23 @@ const char *str_body(pctx *c, const char *p, const char *end, char *dst, char **
         }
         if (p >= end) { perr(c, open, "invalid JSON: unterminated string"); return NULL; }
         if (*p == '"') {
-            if (dst && *escaped) { memcpy(w, r, (size_t)(p - r)); w += p - r; *wend = w; }
+            if (dst && *escaped) {
+                if (padded) json_copy_padded(w, r, (size_t)(p - r));
+                else memcpy(w, r, (size_t)(p - r));
+                w += p - r;
+                *wend = w;
+            }
             return p + 1;
         }
         if (*p != '\\') {
             perr(c, p, "invalid JSON: unescaped control character 0x%02X in string", (unsigned char)*p);
             return NULL;
         }
-        if (dst) { memcpy(w, r, (size_t)(p - r)); w += p - r; }
+        if (dst) {
+            if (padded) json_copy_padded(w, r, (size_t)(p - r));
+            else memcpy(w, r, (size_t)(p - r));
+            w += p - r;
+        }
         *escaped = 1;
         const char *bs = p++;
         if (p >= end) { perr(c, open, "invalid JSON: unterminated string"); return NULL; }
@@ -209,11 +231,16 @@ const char *str_body(pctx *c, const char *p, const char *end, char *dst, char **
 
 static const char *str_decode(pctx *c, const char *p, const char *end, char *dst, char **wend,
                               int *escaped, int *noncanon) {
-    return str_body(c, p, end, dst, wend, escaped, noncanon);
+    return str_body(c, p, end, dst, wend, escaped, noncanon, 0);
+}
+/* the same where src and dst have JSON_SLACK bytes of slack (jsonl_parse's raw and store) */
+static const char *str_decode_padded(pctx *c, const char *p, const char *end, char *dst, char **wend,
+                                     int *escaped, int *noncanon) {
+    return str_body(c, p, end, dst, wend, escaped, noncanon, 1);
 }
 static const char *str_skip(pctx *c, const char *p, const char *end, int *escaped) {
     int nc;
-    return str_body(c, p, end, NULL, NULL, escaped, &nc);
+    return str_body(c, p, end, NULL, NULL, escaped, &nc, 0);
 }
 
 static const char *num_scan(pctx *c, const char *p, const char *end) {
@@ -390,7 +417,7 @@ static int parse_members(doc *d, pctx *c, char *s, const char *p, const char *en
         if (k <= DOC_F_URL && p < end && *p == '"') {
             char *dst = d->store.p + d->store.len, *wend = dst;
             int esc = 0, nonc = 0;
-            p = str_decode(c, p + 1, end, dst, &wend, &esc, &nonc);
+            p = str_decode_padded(c, p + 1, end, dst, &wend, &esc, &nonc);
             if (!p) return -1;
             if (!esc) {                          /* the value is the raw body: use it in place */
                 s[p - 1 - s] = 0;                /* its closing quote becomes the terminator */
@@ -444,11 +471,17 @@ int jsonl_parse(doc *d, const char *line, size_t len, const char *file, uint64_t
     doc_clear(d);
     d->file = file;
     d->line = lineno;
-    buf_reserve(&d->raw, len);
-    memcpy(d->raw.p, line, len);
+    if (d->raw.p && line >= d->raw.p && line < d->raw.p + d->raw.cap) {   /* re-parse own copy */
+        size_t off = (size_t)(line - d->raw.p);
+        buf_reserve(&d->raw, off + len + JSON_SLACK);
+        memmove(d->raw.p, d->raw.p + off, len);
+    } else {
+        buf_reserve(&d->raw, len + JSON_SLACK);
+        memcpy(d->raw.p, line, len);
+    }
     d->raw.len = len;
     d->raw.p[len] = 0;
-    buf_reserve(&d->store, len + 8);      /* decoded strings never outgrow the line */
+    buf_reserve(&d->store, len + JSON_SLACK);   /* decoded strings never outgrow the line */
     char *s = d->raw.p;
     const char *end = s + len;
     pctx c = { s, e };

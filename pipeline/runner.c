@@ -165,10 +165,14 @@ static int run_unit(run *R, unit *u, char *err) {
     if (!r) r = chain_finish(ch, err);
     if (r == STAGE_DONE) r = 0;
     if (r && k.failed) snprintf(err, ERR_MAX, "%s", k.err);
-    if (!r && k.rej && outstream_close(k.rej)) { snprintf(err, ERR_MAX, "%s", outstream_error(k.rej)); r = -1; k.rej = NULL; }
-    else if (k.rej) { if (r) outstream_abort(k.rej); k.rej = NULL; }
-    if (!r && outstream_close(k.out)) { snprintf(err, ERR_MAX, "%s", outstream_error(k.out)); r = -1; }
-    else if (r && k.out) outstream_abort(k.out);
+    if (k.rej) {
+        if (r) outstream_abort(k.rej);
+        else if (outstream_close(k.rej)) { snprintf(err, ERR_MAX, "%s", outstream_error(k.rej)); outstream_abort(k.rej); r = -1; }
+    }
+    if (k.out) {
+        if (r) outstream_abort(k.out);
+        else if (outstream_close(k.out)) { snprintf(err, ERR_MAX, "%s", outstream_error(k.out)); outstream_abort(k.out); r = -1; }
+    }
     for (size_t i = 0; i < u->nsteps; i++) {
         if (!st[i]) continue;
         st[i]->stats.peak_rss_kb = stats_peak_rss_kb();

@@ -1,9 +1,9 @@
 /*
  * shuffle — seeded external shuffle (see shuffle.h for the contract).
  *
- * In memory: records are appended to one arena; an index of (key, seq, offset, length) is
- * sorted with qsort when the run is complete. A record counts against the budget with its
- * bytes plus its index entry. A spilled run is a sequence of
+ * In memory: records are appended to one arena (grown by doubling, capped at the budget); an
+ * index of (key, seq, offset, length) is sorted with qsort when the run is complete. A record
+ * counts against the budget with its bytes plus its index entry. A spilled run is a sequence of
  * [u64 key][u64 seq][u64 length][bytes] in sorted order, in a temporary file that was
  * unlinked as soon as it was created. The merge keeps a binary min-heap of run heads ordered
  * by (key, seq); the in-memory run (never spilled when it is the last) is one of the heads.
@@ -31,7 +31,7 @@ typedef struct run {
 struct shuffle {
     size_t memory;
     char *tmp_dir;
-    buf arena;
+    char *ar; size_t alen, acap;    /* the arena; grows by doubling but never past the budget */
     ent *idx; size_t n, cap;
     uint64_t seq;
     run *runs; size_t nruns;
@@ -71,7 +71,7 @@ static int spill(shuffle *s, char *err) {
     for (size_t i = 0; i < s->n; i++) {
         uint64_t h[3] = { s->idx[i].key, s->idx[i].seq, s->idx[i].len };
         if (fwrite(h, sizeof h, 1, f) != 1 ||
-            (s->idx[i].len && fwrite(s->arena.p + s->idx[i].off, s->idx[i].len, 1, f) != 1)) {
+            (s->idx[i].len && fwrite(s->ar + s->idx[i].off, s->idx[i].len, 1, f) != 1)) {
             fclose(f);
             return err_set(err, "%s: writing a spill file: %s", s->tmp_dir, strerror(errno));
         }
@@ -80,19 +80,27 @@ static int spill(shuffle *s, char *err) {
     s->runs = xrealloc(s->runs, (s->nruns + 1) * sizeof *s->runs);
     memset(&s->runs[s->nruns], 0, sizeof *s->runs);
     s->runs[s->nruns++].f = f;
-    buf_reset(&s->arena);
+    s->alen = 0;
     s->n = 0;
     return 0;
 }
 
 int shuffle_add(shuffle *s, uint64_t key, const void *rec, size_t n, char *err) {
-    if (s->n && s->arena.len + n + (s->n + 1) * sizeof(ent) > s->memory && spill(s, err) < 0) return -1;
+    if (s->n && s->alen + n + (s->n + 1) * sizeof(ent) > s->memory && spill(s, err) < 0) return -1;
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 1024;
         s->idx = xrealloc(s->idx, s->cap * sizeof *s->idx);
     }
-    s->idx[s->n++] = (ent){ key, s->seq++, s->arena.len, n };
-    buf_add(&s->arena, rec, n);
+    if (s->alen + n > s->acap) {
+        size_t cap = s->acap ? 2 * s->acap : (size_t)1 << 20;
+        if (cap > s->memory) cap = s->memory;
+        if (cap < s->alen + n) cap = s->alen + n;   /* one record larger than the budget */
+        s->ar = xrealloc(s->ar, cap);
+        s->acap = cap;
+    }
+    s->idx[s->n++] = (ent){ key, s->seq++, s->alen, n };
+    if (n) memcpy(s->ar + s->alen, rec, n);
+    s->alen += n;
     return 0;
 }
 
@@ -102,7 +110,7 @@ static int run_advance(shuffle *s, run *r, char *err) {
         if (r->pos >= s->n) return 0;
         const ent *e = &s->idx[r->pos++];
         r->key = e->key; r->seq = e->seq;
-        r->p = s->arena.p + e->off; r->n = e->len;
+        r->p = s->ar + e->off; r->n = e->len;
         return 1;
     }
     uint64_t h[3];
@@ -188,7 +196,7 @@ void shuffle_free(shuffle *s) {
         buf_free(&s->runs[i].rec);
     }
     free(s->runs); free(s->heap); free(s->idx);
-    buf_free(&s->arena);
+    free(s->ar);
     free(s->tmp_dir);
     free(s);
 }

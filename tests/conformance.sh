@@ -15,6 +15,8 @@
 #     "text":"" is inserted as its first member (y_ objects are compared without it). For n_
 #     files this never makes a file valid; and a rejection whose only reason is the missing
 #     text would count as a failure.
+# A second pass reads every file as the value of a member, {"text":"","v":<file>}: y_ files
+# must be accepted with "v" equal to the file's value, n_ files rejected, i_ files not crash.
 # One exception, from JSONL rather than JSON: a file with no value at all (empty, or whitespace
 # only: n_structure_no_data, n_single_space) is an empty JSONL stream (blank lines are skipped),
 # so it is expected to be accepted with no output; the tally counts these apart.
@@ -81,7 +83,7 @@ def run(path):
         return "timeout", b"", ""
 
 fails = []
-tally = {"y_obj": [0, 0], "y_non": [0, 0], "n": [0, 0], "n_empty": 0, "i_acc": 0, "i_rej": 0, "i_bad": 0}
+tally = {"y_obj": [0, 0], "y_non": [0, 0], "n": [0, 0], "n_empty": 0, "i_acc": 0, "i_rej": 0, "i_bad": 0, "w": [0, 0]}
 for name in sorted(os.listdir(suite)):
     if not name.endswith(".json"): continue
     raw = open(os.path.join(suite, name), "rb").read()
@@ -133,12 +135,40 @@ for name in sorted(os.listdir(suite)):
         if st == 1 and "not an object" in err: tally["y_non"][0] += 1
         else: fail("expected 'not an object', got status %s: %s" % (st, err))
 
+# second pass: every file as the value of an unknown member
+for name in sorted(os.listdir(suite)):
+    if not name.endswith(".json"): continue
+    raw = open(os.path.join(suite, name), "rb").read()
+    kind = name[0]
+    data = b'{"text":"","v":' + join_lines(raw) + b'}'
+    path = os.path.join(tmp, "v_" + name)
+    open(path, "wb").write(data)
+    st, out, err = run(path)
+    def fail(why):
+        fails.append("FAIL %s (as a member): %s" % (name, why))
+    if st == "timeout" or not isinstance(st, int) or st < 0 or st > 1:
+        fail("crashed or hung (status %s) %s" % (st, err)); continue
+    tally["w"][1] += 1
+    if kind == "n":
+        if st == 1 and ("invalid JSON" in err or "invalid UTF-8" in err): tally["w"][0] += 1
+        else: fail("expected rejection, got status %s: %s" % (st, err))
+    elif kind == "y":
+        try:
+            if st != 0: raise ValueError("rejected: " + err)
+            got = json.loads(out)["v"]
+            if got != json.loads(raw): raise ValueError("differs: %r" % out[:200])
+            tally["w"][0] += 1
+        except Exception as e: fail(str(e))
+    else:
+        tally["w"][0] += 1
+
 shutil.rmtree(tmp, ignore_errors=True)
 for f in fails: print(f)
 t = tally
 print("conformance: y_ objects %d/%d accepted and equal; y_ non-objects %d/%d rejected as not an object; "
-      "n_ %d/%d rejected (+%d empty streams accepted); i_ %d accepted, %d rejected, %d crashed; %d failed"
+      "n_ %d/%d rejected (+%d empty streams accepted); i_ %d accepted, %d rejected, %d crashed; "
+      "as a member: %d/%d as expected; %d failed"
       % (t["y_obj"][0], t["y_obj"][1], t["y_non"][0], t["y_non"][1], t["n"][0], t["n"][1], t["n_empty"],
-         t["i_acc"], t["i_rej"], t["i_bad"], len(fails)))
+         t["i_acc"], t["i_rej"], t["i_bad"], t["w"][0], t["w"][1], len(fails)))
 sys.exit(1 if fails else 0)
 EOF

@@ -19,6 +19,7 @@
 #include "bpe_impl.h"
 #include <stdlib.h>
 #include <string.h>
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #define CACHE_BITS 14
@@ -53,10 +54,8 @@ bpe *bpe_new(uint32_t ntok) {
     for (uint32_t i = 0; i < ntok; i++) t->len[i] = BPE_NONE;
     t->special = xcalloc(ntok ? ntok : 1, 1);
     t->pmask = 1023;
-    t->pk = xmalloc((t->pmask + 1) * sizeof *t->pk);
-    memset(t->pk, 0xFF, (t->pmask + 1) * sizeof *t->pk);
-    t->prank = xmalloc((t->pmask + 1) * sizeof *t->prank);
-    t->pid = xmalloc((t->pmask + 1) * sizeof *t->pid);
+    t->ps = xmalloc((t->pmask + 1) * sizeof *t->ps);
+    memset(t->ps, 0xFF, (t->pmask + 1) * sizeof *t->ps);
     t->pat = PRETOK_GPT2;
     (void)bpe_byte_to_cp(0);     /* build the table before any thread needs it */
     return t;
@@ -88,73 +87,84 @@ static inline uint64_t pair_hash(uint64_t k) {
 
 static void pair_grow(bpe *t) {
     size_t ocap = t->pmask + 1, ncap = ocap * 2;
-    uint64_t *ok = t->pk; uint32_t *orank = t->prank, *oid = t->pid;
-    t->pk = xmalloc(ncap * sizeof *t->pk);
-    memset(t->pk, 0xFF, ncap * sizeof *t->pk);
-    t->prank = xmalloc(ncap * sizeof *t->prank);
-    t->pid = xmalloc(ncap * sizeof *t->pid);
+    struct bpe_pslot *o = t->ps;
+    t->ps = xmalloc(ncap * sizeof *t->ps);
+    memset(t->ps, 0xFF, ncap * sizeof *t->ps);
     t->pmask = ncap - 1;
     for (size_t i = 0; i < ocap; i++) {
-        if (ok[i] == ~0ULL) continue;
-        size_t h = pair_hash(ok[i]) & t->pmask;
-        while (t->pk[h] != ~0ULL) h = (h + 1) & t->pmask;
-        t->pk[h] = ok[i]; t->prank[h] = orank[i]; t->pid[h] = oid[i];
+        if (o[i].key == ~0ULL) continue;
+        size_t h = pair_hash(o[i].key) & t->pmask;
+        while (t->ps[h].key != ~0ULL) h = (h + 1) & t->pmask;
+        t->ps[h] = o[i];
     }
-    free(ok); free(orank); free(oid);
+    free(o);
 }
 
 void bpe_pair_put(bpe *t, uint32_t a, uint32_t b, uint32_t rank, uint32_t id) {
     uint64_t k = ((uint64_t)a << 32) | b;
     size_t h = pair_hash(k) & t->pmask;
-    while (t->pk[h] != ~0ULL) {
-        if (t->pk[h] == k) {               /* keep the lowest priority (first merge wins) */
-            if (rank < t->prank[h]) { t->prank[h] = rank; t->pid[h] = id; }
+    while (t->ps[h].key != ~0ULL) {
+        if (t->ps[h].key == k) {           /* keep the lowest priority (first merge wins) */
+            if (rank < t->ps[h].rank) { t->ps[h].rank = rank; t->ps[h].id = id; }
             return;
         }
         h = (h + 1) & t->pmask;
     }
-    t->pk[h] = k; t->prank[h] = rank; t->pid[h] = id;
+    t->ps[h].key = k; t->ps[h].rank = rank; t->ps[h].id = id;
     if (++t->pcount * 2 > t->pmask) pair_grow(t);
 }
 
-int bpe_pair_get(const bpe *t, uint32_t a, uint32_t b, uint32_t *rank, uint32_t *id) {
+static inline int pair_get(const bpe *t, uint32_t a, uint32_t b, uint32_t *rank, uint32_t *id) {
     uint64_t k = ((uint64_t)a << 32) | b;
     size_t h = pair_hash(k) & t->pmask;
     for (;;) {
-        uint64_t x = t->pk[h];
-        if (x == k) { *rank = t->prank[h]; *id = t->pid[h]; return 1; }
-        if (x == ~0ULL) return 0;
+        const struct bpe_pslot *s = &t->ps[h];
+        if (s->key == k) { *rank = s->rank; *id = s->id; return 1; }
+        if (s->key == ~0ULL) return 0;
         h = (h + 1) & t->pmask;
     }
 }
 
+int bpe_pair_get(const bpe *t, uint32_t a, uint32_t b, uint32_t *rank, uint32_t *id) {
+    return pair_get(t, a, b, rank, id);
+}
+
 static inline uint64_t bytes_hash(const void *p, size_t n) { return XXH3_64bits(p, n); }
 
-int64_t bpe_bytes_id(const bpe *t, const void *p, size_t n) {
-    if (!t->bslot) return -1;
-    size_t h = bytes_hash(p, n) & t->bmask;
+static inline int64_t bytes_id(const bpe *t, const void *p, size_t n, uint64_t hv) {
+    size_t h = hv & t->bmask;
+    uint32_t tag = (uint32_t)(hv >> 32);
     for (;;) {
-        uint32_t s = t->bslot[h];
-        if (!s) return -1;
-        uint32_t id = s - 1;
-        if (t->len[id] == n && !memcmp(t->pool.p + t->off[id], p, n)) return id;
+        struct bpe_bslot s = t->bs[h];
+        if (!s.id1) return -1;
+        if (s.tag == tag) {
+            uint32_t id = s.id1 - 1;
+            if (t->len[id] == n && !memcmp(t->pool.p + t->off[id], p, n)) return id;
+        }
         h = (h + 1) & t->bmask;
     }
+}
+
+int64_t bpe_bytes_id(const bpe *t, const void *p, size_t n) {
+    if (!t->bs) return -1;
+    return bytes_id(t, p, n, bytes_hash(p, n));
 }
 
 int bpe_index(bpe *t, char *err) {
     size_t cap = 1024;
     while (cap < (size_t)t->ntok * 2 + 2) cap *= 2;
-    free(t->bslot);
-    t->bslot = xcalloc(cap, sizeof *t->bslot);
+    free(t->bs);
+    t->bs = xcalloc(cap, sizeof *t->bs);
     t->bmask = cap - 1;
     for (uint32_t id = 0; id < t->ntok; id++) {
         if (t->len[id] == BPE_NONE || t->special[id]) continue;
         const char *p = t->pool.p + t->off[id];
-        if (bpe_bytes_id(t, p, t->len[id]) >= 0) continue;    /* duplicate bytes: first id wins */
-        size_t h = bytes_hash(p, t->len[id]) & t->bmask;
-        while (t->bslot[h]) h = (h + 1) & t->bmask;
-        t->bslot[h] = id + 1;
+        uint64_t hv = bytes_hash(p, t->len[id]);
+        if (bytes_id(t, p, t->len[id], hv) >= 0) continue;    /* duplicate bytes: first id wins */
+        size_t h = hv & t->bmask;
+        while (t->bs[h].id1) h = (h + 1) & t->bmask;
+        t->bs[h].id1 = id + 1;
+        t->bs[h].tag = (uint32_t)(hv >> 32);
     }
     for (int b = 0; b < 256; b++) {
         unsigned char c = (unsigned char)b;
@@ -219,7 +229,7 @@ void bpe_derive_merges(bpe *t) {
 void bpe_free(bpe *t) {
     if (!t) return;
     free(t->off); free(t->len); buf_free(&t->pool); free(t->special);
-    free(t->pk); free(t->prank); free(t->pid); free(t->bslot); free(t->spec); free(t->merges);
+    free(t->ps); free(t->bs); free(t->spec); free(t->merges);
     free(t);
 }
 
@@ -274,26 +284,27 @@ static void ctx_reserve(bpe_ctx *c, size_t n) {
 
 static inline uint32_t prio(const bpe *t, uint32_t a, uint32_t b, uint32_t max_rank, uint32_t *id) {
     uint32_t r;
-    if (bpe_pair_get(t, a, b, &r, id) && r < max_rank) return r;
+    if (pair_get(t, a, b, &r, id) && r < max_rank) return r;
     return BPE_NONE;
 }
 
 static size_t merge_linear(bpe_ctx *c, size_t n, uint32_t max_rank) {
     const bpe *t = c->t;
-    uint32_t *s = c->sym, *r = c->rk, dummy;
-    for (size_t i = 0; i + 1 < n; i++) r[i] = prio(t, s[i], s[i + 1], max_rank, &dummy);
+    uint32_t *s = c->sym, *r = c->rk, *m = c->nx;    /* m[i]: id the pair (i, i+1) merges into */
+    for (size_t i = 0; i + 1 < n; i++) r[i] = prio(t, s[i], s[i + 1], max_rank, &m[i]);
     while (n > 1) {
         uint32_t best = BPE_NONE; size_t bi = 0;
         for (size_t i = 0; i + 1 < n; i++) if (r[i] < best) { best = r[i]; bi = i; }
         if (best == BPE_NONE) break;
-        uint32_t id;
-        prio(t, s[bi], s[bi + 1], max_rank, &id);
-        s[bi] = id;
+        s[bi] = m[bi];
         memmove(s + bi + 1, s + bi + 2, (n - bi - 2) * sizeof *s);
-        if (bi + 1 < n - 1) memmove(r + bi + 1, r + bi + 2, (n - bi - 2 - 1) * sizeof *r);
+        if (bi + 2 < n) {
+            memmove(r + bi + 1, r + bi + 2, (n - bi - 3) * sizeof *r);
+            memmove(m + bi + 1, m + bi + 2, (n - bi - 3) * sizeof *m);
+        }
         n--;
-        if (bi > 0) r[bi - 1] = prio(t, s[bi - 1], s[bi], max_rank, &dummy);
-        if (bi + 1 < n) r[bi] = prio(t, s[bi], s[bi + 1], max_rank, &dummy);
+        if (bi > 0) r[bi - 1] = prio(t, s[bi - 1], s[bi], max_rank, &m[bi - 1]);
+        if (bi + 1 < n) r[bi] = prio(t, s[bi], s[bi + 1], max_rank, &m[bi]);
     }
     return n;
 }
@@ -401,7 +412,7 @@ static void encode_piece(bpe_ctx *c, const uint8_t *p, size_t n, uint32_t **ids,
     uint32_t *out = *ids + *len;
     size_t k;
     int64_t w;
-    if (t->whole_lookup && (w = bpe_bytes_id(t, p, n)) >= 0) { out[0] = (uint32_t)w; k = 1; }
+    if (t->whole_lookup && (w = bytes_id(t, p, n, ce ? h : bytes_hash(p, n))) >= 0) { out[0] = (uint32_t)w; k = 1; }
     else k = bpe_merge_piece(c, p, n, BPE_NONE, out);
     *len += k;
     if (ce && k <= CACHE_IDS) {

@@ -25,10 +25,10 @@ struct bpe {
     buf pool;
     uint8_t *special;              /* per id: 1 for a special token */
     uint32_t byte_id[256];         /* id of each single byte */
-    /* pair map: open addressing, key = left<<32|right, empty key = ~0 */
-    uint64_t *pk; uint32_t *prank, *pid; size_t pmask, pcount;
-    /* bytes -> id map over regular tokens: slot holds id+1, 0 = empty */
-    uint32_t *bslot; size_t bmask;
+    /* pair map: open addressing, key = left<<32|right, empty key = ~0; one 16-byte slot */
+    struct bpe_pslot { uint64_t key; uint32_t rank, id; } *ps; size_t pmask, pcount;
+    /* bytes -> id map over regular tokens: id+1 (0 = empty) and a hash tag per slot */
+    struct bpe_bslot { uint32_t id1, tag; } *bs; size_t bmask;
     int whole_lookup;              /* tiktoken semantics */
     uint32_t *spec;  size_t nspec; /* special ids, in load order */
     uint32_t (*merges)[2]; size_t nmerges;   /* merge list when known, in priority order */

@@ -421,8 +421,9 @@ bpe *bpe_load_mem(const char *d, size_t n, const char *path, const bpe_load_opts
         char e2[ERR_MAX];
         if (bj_parse(&j, d, n, e2)) { err_set(err, "%s: %s", path, e2); bj_free(&j); return NULL; }
         bpe *t = NULL;
-        if (bj_get(&j, 0, "model") >= 0) t = load_hf(&j, path, o, err);
-        else if (bj_get(&j, 0, "bpe_ranks") >= 0) t = load_npm(&j, path, o, err);
+        int model = bj_get(&j, 0, "model"), ranks = bj_get(&j, 0, "bpe_ranks");
+        if (model >= 0 && j.n[model].type == BJ_OBJ) t = load_hf(&j, path, o, err);
+        else if (ranks >= 0 && j.n[ranks].type == BJ_STR) t = load_npm(&j, path, o, err);
         else {
             const char *comma = strchr(path, ',');
             char *mp = comma ? xstrdup(comma + 1) : find_merges(path);
@@ -482,9 +483,11 @@ int bpe_save_json(const bpe *t, buf *o, char *err) {
                t->whole_lookup ? "true" : "false");
     int first = 1;
     for (uint32_t id = 0; id < t->ntok; id++) {
-        if (t->len[id] == BPE_NONE || t->special[id]) continue;
+        if (t->len[id] == BPE_NONE) continue;
         buf_reset(&s);
-        bl_encode((const uint8_t *)t->pool.p + t->off[id], t->len[id], &s);
+        /* specials go in the vocab too, raw, so that HF keeps their ids */
+        if (t->special[id]) buf_add(&s, t->pool.p + t->off[id], t->len[id]);
+        else bl_encode((const uint8_t *)t->pool.p + t->off[id], t->len[id], &s);
         buf_adds(o, first ? "\n      " : ",\n      ");
         first = 0;
         json_str(o, s.p, s.len);

@@ -72,6 +72,7 @@ struct bpe_trainer {
     char **specials;
     wc_table *tabs;
     int nthreads;
+    uint64_t nunique;       /* after finish */
 };
 
 bpe_trainer *bpe_trainer_new(const bpe_train_opts *o, char *err) {
@@ -122,8 +123,9 @@ void bpe_trainer_add_batch(bpe_trainer *tr, const char *const *texts, const size
 }
 
 uint64_t bpe_trainer_unique(const bpe_trainer *tr) {
+    if (tr->nunique) return tr->nunique;
     uint64_t u = 0;
-    for (int i = 0; i < tr->nthreads; i++) u += tr->tabs[i].used;
+    for (int i = 0; i < tr->nthreads; i++) u += tr->tabs[i].used;   /* upper bound before finish */
     return u;
 }
 
@@ -241,6 +243,7 @@ bpe *bpe_trainer_finish(bpe_trainer *tr, char *err) {
         wc_init(s);
     }
     size_t nw = T->used, k = 0;
+    tr->nunique = nw;
     wsort *ws = xmalloc((nw + 1) * sizeof *ws);
     for (size_t i = 0; i <= T->mask; i++)
         if (T->e[i].count) ws[k++] = (wsort){T->pool.p + T->e[i].off, T->e[i].len, T->e[i].count};

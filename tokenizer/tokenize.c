@@ -42,6 +42,7 @@ const opt_def tokenize_opts[] = {
     { "threads", 'j', OPT_INT, C(threads), "0", "encoding threads (0: all cores); output is identical for any value", 0, 4096, NULL, "N" },
     { "tmp-dir", 0, OPT_STRING, C(tmp_dir), NULL, "directory for shuffle spill files (default: DIR)", 0, 0, NULL, "DIR" },
     { "idx", 0, OPT_BOOL, C(idx), "true", "write NAME_SPLIT_NNNNNN.idx (document id, token offset, length) beside each shard", 0, 0, NULL, NULL },
+    { "provenance", 0, OPT_STRING, C(provenance), NULL, "text recorded as the manifest's \"command\" instead of the command line (winnow run: the pipeline)", 0, 0, NULL, "TEXT" },
     { "allow-special", 0, OPT_BOOL, C(allow_special), NULL, "encode special-token text in documents as special tokens (default: as plain text)", 0, 0, NULL, NULL },
     OPT_DEF_END,
 };
@@ -67,7 +68,8 @@ typedef struct packer {
     shard_writer *w;
     char *bin, *idxpath;            /* paths of the open shard */
     uint64_t docs, src;
-    buf idx;                        /* .idx lines of the open shard */
+    outstream *idxo;                /* .idx of the open shard (temporary name until closed) */
+    buf idx;                        /* .idx lines not yet written */
 } packer;
 
 struct tokenize {
@@ -165,7 +167,7 @@ tokenize *tokenize_open(const tokenize_cfg *cfg, const char *command, char *err)
     t->m.val_fraction = t->val_fraction;
     t->m.shuffle = t->shuffle;
     t->m.shard_tokens = t->shard_tokens;
-    t->m.command = xstrdup(command ? command : "");
+    t->m.command = xstrdup(cfg->provenance ? cfg->provenance : command ? command : "");
     return t;
 fail:
     tokenize_free(t);
@@ -174,12 +176,26 @@ fail:
 
 /* ---- packing ---- */
 
+static int idx_flush(packer *pk, char *err) {
+    if (!pk->idx.len) return 0;
+    int r = outstream_write(pk->idxo, pk->idx.p, pk->idx.len);
+    buf_reset(&pk->idx);
+    return r == STREAM_OK ? 0 : err_set(err, "%s", outstream_error(pk->idxo));
+}
+
 static int pack_close(tokenize *t, packer *pk, char *err) {
     if (!pk->w) return 0;
     uint64_t ntok = shard_writer_tokens(pk->w), xxh = 0;
     int rc = shard_writer_close(pk->w, &xxh, err);
     pk->w = NULL;
-    if (rc == 0 && t->write_idx) rc = stream_write_file(pk->idxpath, pk->idx.p ? pk->idx.p : "", pk->idx.len, err);
+    if (pk->idxo) {
+        if (rc == 0) rc = idx_flush(pk, err);
+        if (rc == 0 && outstream_close(pk->idxo) != STREAM_OK) {
+            rc = err_set(err, "%s", outstream_error(pk->idxo));
+            outstream_abort(pk->idxo);     /* a failed close keeps the stream for its error */
+        } else if (rc < 0) outstream_abort(pk->idxo);
+        pk->idxo = NULL;
+    }
     if (rc == 0) {
         const char *bin = strrchr(pk->bin, '/'), *idx = strrchr(pk->idxpath, '/');
         manifest_add_shard(&t->m, bin ? bin + 1 : pk->bin, t->write_idx ? (idx ? idx + 1 : pk->idxpath) : NULL,
@@ -207,6 +223,7 @@ static int pack_doc(tokenize *t, int split, const char *id, size_t id_len, uint6
         pk->index++;
         pk->w = shard_writer_open(pk->bin, t->token_bytes, err);
         if (!pk->w) return -1;
+        if (t->write_idx && !(pk->idxo = outstream_open(pk->idxpath, COMPRESS_NONE, 0, err))) return -1;
     }
     if (t->write_idx) {
         buf_adds(&pk->idx, "{\"id\":");
@@ -218,6 +235,7 @@ static int pack_doc(tokenize *t, int split, const char *id, size_t id_len, uint6
         buf_adds(&pk->idx, ",\"source_bytes\":");
         buf_add_u64(&pk->idx, src);
         buf_adds(&pk->idx, "}\n");
+        if (pk->idx.len >= (1u << 16) && idx_flush(pk, err) < 0) return -1;
     }
     if (shard_writer_write(pk->w, &t->eot, 1, err) < 0 || shard_writer_write(pk->w, ids, n, err) < 0) return -1;
     pk->docs++;
@@ -377,6 +395,7 @@ void tokenize_free(tokenize *t) {
     if (!t) return;
     for (int s = 0; s < 2; s++) {
         shard_writer_abort(t->pk[s].w);
+        if (t->pk[s].idxo) outstream_abort(t->pk[s].idxo);
         free(t->pk[s].bin); free(t->pk[s].idxpath);
         buf_free(&t->pk[s].idx);
     }

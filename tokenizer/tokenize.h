@@ -37,19 +37,21 @@ typedef struct tokenize_cfg {
     char *name;             /* shard name prefix; NULL: the output directory's base name */
     char *eot;              /* end-of-text token text */
     char *tmp_dir;          /* spill directory; NULL: the output directory */
+    char *provenance;       /* recorded in the manifest instead of the command line, or NULL */
     long long shard_tokens, seed, memory, threads;
     double val_fraction;
     int shuffle, idx, allow_special;
 } tokenize_cfg;
 
 /* The option table (--tokenizer, -o, --name, --eot, --shard-tokens, --val-fraction, --seed,
- * --memory, --shuffle, -j, --tmp-dir, --idx, --allow-special) writing into tokenize_cfg. */
+ * --memory, --shuffle, -j, --tmp-dir, --idx, --allow-special, --provenance) writing into
+ * tokenize_cfg. */
 extern const opt_def tokenize_opts[];
 
 typedef struct tokenize tokenize;
 
 /* Load the tokenizer, resolve the end-of-text id, create the output directory.
- * command: the command line or pipeline config recorded in the manifest. */
+ * command: the command line recorded in the manifest (cfg->provenance, when set, wins). */
 tokenize *tokenize_open(const tokenize_cfg *cfg, const char *command, char *err);
 /* Add one document (copied). Empty text is counted and skipped. -1 with err on I/O error. */
 int tokenize_add(tokenize *t, const char *id, size_t id_len, const char *text, size_t text_len,

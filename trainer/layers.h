@@ -20,6 +20,9 @@
 #include <math.h>
 #include <string.h>
 #include <cblas.h>
+#include <omp.h>
+#include <stdint.h>
+#include <stdlib.h>
 
 #ifndef LAYER_REAL
 #error "define LAYER_REAL (float or double) before including layers.h"
@@ -35,9 +38,35 @@ typedef LAYER_REAL real;
 
 #define LN_EPS 1e-5
 
-/* C = alpha * op(A) op(B) + beta * C, row-major, in the precision of `real`. */
-static inline void layer_gemm(int ta, int tb, int m, int n, int k, real alpha, const real *a,
-                              int lda, const real *b, int ldb, real beta, real *c, int ldc) {
+/* exp for float that vectorizes (Cephes' polynomial, < 2 ulp on the range used; inputs
+ * clamped to [-87.3, 88.3]); double precision keeps libm. Pure arithmetic, so a vector lane
+ * and the scalar tail give the same bits. */
+static inline real layer_exp(real x) {
+    if (LAYER_IS_DOUBLE) return (real)exp((double)x);
+    float xf = (float)x;
+    xf = xf < -87.3f ? -87.3f : (xf > 88.3f ? 88.3f : xf);
+    float n = __builtin_rintf(xf * 1.44269504088896341f);
+    float r = xf - n * 0.693359375f + n * 2.12194440e-4f;
+    float p = 1.9875691500E-4f;
+    p = p * r + 1.3981999507E-3f;
+    p = p * r + 8.3334519073E-3f;
+    p = p * r + 4.1665795894E-2f;
+    p = p * r + 1.6666665459E-1f;
+    p = p * r + 5.0000001201E-1f;
+    p = p * r * r + r + 1.0f;
+    union { int32_t i; float f; } u;
+    u.i = ((int32_t)n + 127) << 23;
+    return (real)(p * u.f);
+}
+/* tanh through exp: 1 - 2 / (exp(2u) + 1), absolute error ~1e-7 */
+static inline real layer_tanh(real u) {
+    if (LAYER_IS_DOUBLE) return (real)tanh((double)u);
+    real e = layer_exp(2 * u);
+    return 1 - 2 / (e + 1);
+}
+
+static inline void layer_gemm1(int ta, int tb, int m, int n, int k, real alpha, const real *a,
+                               int lda, const real *b, int ldb, real beta, real *c, int ldc) {
     enum CBLAS_TRANSPOSE A = ta ? CblasTrans : CblasNoTrans, Bt = tb ? CblasTrans : CblasNoTrans;
     if (LAYER_IS_DOUBLE)
         cblas_dgemm(CblasRowMajor, A, Bt, m, n, k, alpha, (const double *)a, lda,
@@ -45,6 +74,37 @@ static inline void layer_gemm(int ta, int tb, int m, int n, int k, real alpha, c
     else
         cblas_sgemm(CblasRowMajor, A, Bt, m, n, k, (float)alpha, (const float *)a, lda,
                     (const float *)b, ldb, (float)beta, (float *)c, ldc);
+}
+
+/* C = alpha * op(A) op(B) + beta * C, row-major, in the precision of `real`.
+ * Parallel over OpenMP threads with single-threaded BLAS, one block of the output per thread
+ * (blocks of 32-aligned rows or columns, so each thread packs the shared operand once).
+ * Every output element is still computed by one BLAS call over the whole inner dimension in
+ * BLAS's fixed order, so results do not depend on the thread count (tested), and no BLAS
+ * thread pool competes with OpenMP's for the cores. */
+static inline void layer_gemm(int ta, int tb, int m, int n, int k, real alpha, const real *a,
+                              int lda, const real *b, int ldb, real beta, real *c, int ldc) {
+    int nt = omp_get_max_threads();
+    if (nt < 2 || omp_in_parallel() || (double)m * n * k < 262144.0) {
+        layer_gemm1(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    int split_m = m >= n, dim = split_m ? m : n;
+    static int parts_env = -1;
+    if (parts_env < 0) { const char *e = getenv("WN_GEMM_PARTS"); parts_env = e ? atoi(e) : 0; }
+    if (parts_env > 0) nt = parts_env;
+    int part = ((dim + nt - 1) / nt + 31) / 32 * 32;
+    int nparts = (dim + part - 1) / part;
+    #pragma omp parallel for schedule(static, 1)
+    for (int p = 0; p < nparts; p++) {
+        int lo = p * part, len = dim - lo < part ? dim - lo : part;
+        if (split_m)
+            layer_gemm1(ta, tb, len, n, k, alpha, ta ? a + lo : a + (size_t)lo * lda, lda, b, ldb,
+                        beta, c + (size_t)lo * ldc, ldc);
+        else
+            layer_gemm1(ta, tb, m, len, k, alpha, a, lda, tb ? b + (size_t)lo * ldb : b + lo, ldb,
+                        beta, c + lo, ldc);
+    }
 }
 
 /* out[b,t,:] = wte[ids[b,t],:] + wpe[t,:] (wpe NULL: no learned positions, RoPE instead) */
@@ -92,8 +152,10 @@ static inline void layernorm_forward(real *out, real *mean, real *rstd, const re
     for (int n = 0; n < N; n++) {
         const real *x = inp + (size_t)n * C;
         real m = 0, v = 0;
+        #pragma omp simd reduction(+:m)
         for (int i = 0; i < C; i++) m += x[i];
         m /= C;
+        #pragma omp simd reduction(+:v)
         for (int i = 0; i < C; i++) { real d = x[i] - m; v += d * d; }
         v /= C;
         real s = 1 / R_SQRT(v + (real)LN_EPS);
@@ -111,6 +173,7 @@ static inline void layernorm_backward(real *dinp, real *dw, real *db, const real
     for (int n = 0; n < N; n++) {
         const real *x = inp + (size_t)n * C, *g = dout + (size_t)n * C;
         real m = mean[n], s = rstd[n], dnorm_mean = 0, dnorm_norm_mean = 0;
+        #pragma omp simd reduction(+:dnorm_mean, dnorm_norm_mean)
         for (int i = 0; i < C; i++) {
             real dn = w[i] * g[i];
             dnorm_mean += dn;
@@ -194,50 +257,53 @@ static inline void attention_forward(real *out, real *att, const real *qkv, int 
                               int NH) {
     int hs = C / NH, C3 = 3 * C;
     real scale = 1 / R_SQRT((real)hs);
-    for (int b = 0; b < B; b++)
-        for (int h = 0; h < NH; h++) {
-            const real *q = qkv + (size_t)b * T * C3 + (size_t)h * hs;
-            real *a = att + ((size_t)b * NH + h) * T * T;
-            layer_gemm(0, 1, T, T, hs, scale, q, C3, q + C, C3, 0, a, T);
-            #pragma omp parallel for schedule(static)
-            for (int t = 0; t < T; t++) {
-                real *r = a + (size_t)t * T, mx = r[0], sum = 0;
-                for (int j = 1; j <= t; j++) if (r[j] > mx) mx = r[j];
-                for (int j = 0; j <= t; j++) { r[j] = R_EXP(r[j] - mx); sum += r[j]; }
-                real inv = 1 / sum;
-                for (int j = 0; j <= t; j++) r[j] *= inv;
-                for (int j = t + 1; j < T; j++) r[j] = 0;
-            }
-            layer_gemm(0, 0, T, hs, T, 1, a, T, q + 2 * C, C3, 0,
-                       out + (size_t)b * T * C + (size_t)h * hs, C);
+    #pragma omp parallel for schedule(static)
+    for (int bh = 0; bh < B * NH; bh++) {
+        int b = bh / NH, h = bh % NH;
+        const real *q = qkv + (size_t)b * T * C3 + (size_t)h * hs;
+        real *a = att + (size_t)bh * T * T;
+        layer_gemm1(0, 1, T, T, hs, scale, q, C3, q + C, C3, 0, a, T);
+        for (int t = 0; t < T; t++) {
+            real *r = a + (size_t)t * T, mx = r[0], sum = 0;
+            #pragma omp simd reduction(max:mx)
+            for (int j = 0; j <= t; j++) mx = r[j] > mx ? r[j] : mx;
+            #pragma omp simd reduction(+:sum)
+            for (int j = 0; j <= t; j++) { r[j] = layer_exp(r[j] - mx); sum += r[j]; }
+            real inv = 1 / sum;
+            for (int j = 0; j <= t; j++) r[j] *= inv;
+            for (int j = t + 1; j < T; j++) r[j] = 0;
         }
+        layer_gemm1(0, 0, T, hs, T, 1, a, T, q + 2 * C, C3, 0,
+                    out + (size_t)b * T * C + (size_t)h * hs, C);
+    }
 }
 
-/* dqkv (overwritten) from dout (B,T,C); scratch holds T*T reals. */
+/* dqkv (overwritten) from dout (B,T,C); scratch holds B*NH*T*T reals. */
 static inline void attention_backward(real *dqkv, real *scratch, const real *dout, const real *qkv,
                                const real *att, int B, int T, int C, int NH) {
     int hs = C / NH, C3 = 3 * C;
     real scale = 1 / R_SQRT((real)hs);
-    for (int b = 0; b < B; b++)
-        for (int h = 0; h < NH; h++) {
-            const real *q = qkv + (size_t)b * T * C3 + (size_t)h * hs;
-            real *dq = dqkv + (size_t)b * T * C3 + (size_t)h * hs;
-            const real *a = att + ((size_t)b * NH + h) * T * T;
-            const real *g = dout + (size_t)b * T * C + (size_t)h * hs;
-            real *da = scratch;
-            layer_gemm(0, 1, T, T, hs, 1, g, C, q + 2 * C, C3, 0, da, T);       /* datt */
-            layer_gemm(1, 0, T, hs, T, 1, a, T, g, C, 0, dq + 2 * C, C3);       /* dv */
-            #pragma omp parallel for schedule(static)
-            for (int t = 0; t < T; t++) {
-                const real *p = a + (size_t)t * T;
-                real *d = da + (size_t)t * T, dot = 0;
-                for (int j = 0; j <= t; j++) dot += p[j] * d[j];
-                for (int j = 0; j <= t; j++) d[j] = p[j] * (d[j] - dot);
-                for (int j = t + 1; j < T; j++) d[j] = 0;
-            }
-            layer_gemm(0, 0, T, hs, T, scale, da, T, q + C, C3, 0, dq, C3);     /* dq */
-            layer_gemm(1, 0, T, hs, T, scale, da, T, q, C3, 0, dq + C, C3);     /* dk */
+    #pragma omp parallel for schedule(static)
+    for (int bh = 0; bh < B * NH; bh++) {
+        int b = bh / NH, h = bh % NH;
+        const real *q = qkv + (size_t)b * T * C3 + (size_t)h * hs;
+        real *dq = dqkv + (size_t)b * T * C3 + (size_t)h * hs;
+        const real *a = att + (size_t)bh * T * T;
+        const real *g = dout + (size_t)b * T * C + (size_t)h * hs;
+        real *da = scratch + (size_t)bh * T * T;
+        layer_gemm1(0, 1, T, T, hs, 1, g, C, q + 2 * C, C3, 0, da, T);       /* datt */
+        layer_gemm1(1, 0, T, hs, T, 1, a, T, g, C, 0, dq + 2 * C, C3);       /* dv */
+        for (int t = 0; t < T; t++) {
+            const real *p = a + (size_t)t * T;
+            real *d = da + (size_t)t * T, dot = 0;
+            #pragma omp simd reduction(+:dot)
+            for (int j = 0; j <= t; j++) dot += p[j] * d[j];
+            for (int j = 0; j <= t; j++) d[j] = p[j] * (d[j] - dot);
+            for (int j = t + 1; j < T; j++) d[j] = 0;
         }
+        layer_gemm1(0, 0, T, hs, T, scale, da, T, q + C, C3, 0, dq, C3);     /* dq */
+        layer_gemm1(1, 0, T, hs, T, scale, da, T, q, C3, 0, dq + C, C3);     /* dk */
+    }
 }
 
 #define GELU_S 0.7978845608028654   /* sqrt(2/pi) */
@@ -246,7 +312,7 @@ static inline void gelu_forward(real *out, const real *inp, size_t N) {
     #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < N; i++) {
         real x = inp[i];
-        out[i] = (real)0.5 * x * (1 + R_TANH((real)GELU_S * (x + (real)0.044715 * x * x * x)));
+        out[i] = (real)0.5 * x * (1 + layer_tanh((real)GELU_S * (x + (real)0.044715 * x * x * x)));
     }
 }
 
@@ -255,7 +321,7 @@ static inline void gelu_backward(real *dinp, const real *inp, const real *dout, 
     for (size_t i = 0; i < N; i++) {
         real x = inp[i];
         real u = (real)GELU_S * (x + (real)0.044715 * x * x * x);
-        real th = R_TANH(u), sech2 = 1 - th * th;
+        real th = layer_tanh(u), sech2 = 1 - th * th;
         real local = (real)0.5 * (1 + th) +
                      x * (real)0.5 * sech2 * (real)GELU_S * (1 + 3 * (real)0.044715 * x * x);
         dinp[i] = local * dout[i];
@@ -272,13 +338,15 @@ static inline void residual_forward(real *out, const real *a, const real *b, siz
 static inline void softmax_xent_forward(real *logits, real *losses, const int *targets, int N, int V) {
     #pragma omp parallel for schedule(static)
     for (int n = 0; n < N; n++) {
-        real *r = logits + (size_t)n * V, mx = r[0];
-        for (int i = 1; i < V; i++) if (r[i] > mx) mx = r[i];
+        real *r = logits + (size_t)n * V, mx = r[0], lt = r[targets[n]];
+        #pragma omp simd reduction(max:mx)
+        for (int i = 0; i < V; i++) mx = r[i] > mx ? r[i] : mx;
         real sum = 0;
-        for (int i = 0; i < V; i++) { r[i] = R_EXP(r[i] - mx); sum += r[i]; }
+        #pragma omp simd reduction(+:sum)
+        for (int i = 0; i < V; i++) { r[i] = layer_exp(r[i] - mx); sum += r[i]; }
         real inv = 1 / sum;
         for (int i = 0; i < V; i++) r[i] *= inv;
-        losses[n] = -R_LOG(r[targets[n]]);
+        losses[n] = R_LOG(sum) - (lt - mx);     /* log-sum-exp: finite even if p underflows */
     }
 }
 

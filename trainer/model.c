@@ -9,6 +9,9 @@
  * The vocabulary-sized tensor (B*T*V) exists once: logits, then probabilities, then their
  * gradient, all in place (fused softmax + cross-entropy).
  */
+/* The layer loops are written to be vectorized; -O2's very cheap cost model refuses loops
+ * that need a scalar tail, so this file asks for -O3. */
+#pragma GCC optimize("O3")
 #define LAYER_REAL float
 #include "layers.h"
 #include "model.h"
@@ -43,7 +46,7 @@ typedef struct gpt_acts {
     float *lnf, *lnf_mean, *lnf_rstd;
     float *logits;                  /* (N,V): logits, probs, dlogits in turn */
     float *losses;                  /* (N) */
-    float *dres, *d1, *d2, *datt;   /* scratch: (N,C) (N,4C) (N,4C) (T,T) */
+    float *dres, *d1, *d2, *datt;   /* scratch: (N,C) (N,4C) (N,4C) (B,NH,T,T) */
     int *ids, *targets;             /* (N) copies of the batch */
 } gpt_acts;
 
@@ -113,7 +116,7 @@ static size_t act_layout(const gpt_config *c, int B, int T, void *mem, gpt_acts 
     CARVE(logits, N * V, float);
     CARVE(losses, N, float);
     CARVE(dres, N * C, float); CARVE(d1, N * 4 * C, float); CARVE(d2, N * 4 * C, float);
-    CARVE(datt, (size_t)T * T, float);
+    CARVE(datt, (size_t)B * NH * T * T, float);
     CARVE(ids, N, int); CARVE(targets, N, int);
 #undef CARVE
     return off;
@@ -142,7 +145,7 @@ int gpt_memory_check(const gpt_config *c, int B, size_t limit, char *err) {
     /* Estimate in double first so absurd configs cannot overflow size_t. */
     double C = c->n_embd, L = c->n_layer, V = c->vocab_size, T = c->seq_len, NH = c->n_head;
     double params = V * C + T * C + L * 12 * C * C + L * 13 * C + 2 * C;
-    double acts = B * T * (C * (L * 18 + 11) + V + L * NH * T + 8) + T * T;
+    double acts = B * T * (C * (L * 18 + 11) + V + (L + 1) * NH * T + 8);
     if (params < 1e15 && acts < 1e15) {
         params = gpt_arena_bytes(c) / 16.0;
         acts = gpt_act_bytes(c, B) / 4.0;
@@ -190,6 +193,7 @@ gpt *gpt_new(const gpt_config *c, uint64_t seed, char *err) {
     if (gpt_config_check(c, err)) return NULL;
     gpt *m = xcalloc(1, sizeof *m);
     m->cfg = *c;
+    openblas_set_num_threads(1);        /* BLAS runs inside our OpenMP blocks (layers.h) */
     m->num_params = gpt_param_sizes(c, m->sizes);
     size_t bytes = 4 * m->num_params * sizeof(float);
     m->arena = alloc_aligned(bytes);

@@ -3,6 +3,9 @@
  *   p -= lr * wd * p;  m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
  *   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  */
+/* The layer loops are written to be vectorized; -O2's very cheap cost model refuses loops
+ * that need a scalar tail, so this file asks for -O3. */
+#pragma GCC optimize("O3")
 #include "optim.h"
 #include <math.h>
 

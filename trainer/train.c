@@ -142,7 +142,6 @@ out:
 void train_set_threads(int n) {
     if (n <= 0) return;
     omp_set_num_threads(n);
-    openblas_set_num_threads(n);
 }
 
 static double now_s(void) {

@@ -105,3 +105,9 @@ stats_command_counts() { doc3; expect_status 0 $W stats --json in.jsonl && expec
 t stats_command_counts stats_command_counts
 stats_command_table() { doc3; expect_status 0 $W stats in.jsonl && expect_out '^documents +3' && expect_out 'p50'; }
 t stats_command_table stats_command_table
+sample_invert_is_the_complement() {
+  awk 'BEGIN{for(i=0;i<300;i++) printf "{\"id\":\"d%d\",\"text\":\"t\"}\n", i}' >in.jsonl
+  $W sample -f 0.3 --seed 4 in.jsonl >a; $W sample -f 0.3 --seed 4 --invert in.jsonl >b
+  [ $(( $(wc -l <a) + $(wc -l <b) )) = 300 ] && [ -z "$(sort a b | uniq -d)" ]
+}
+t sample_invert_is_the_complement sample_invert_is_the_complement

@@ -38,11 +38,13 @@ test_writes_llmc_shards_and_manifest() {
   [ "$(mfield sh/manifest.json documents)" = 200 ] || fail "documents != 200" || return 1
   [ "$(mfield sh/manifest.json vocab_size)" = 267 ] || fail "vocab_size" || return 1
   [ "$(mfield sh/manifest.json eot_id)" = 266 ] || fail "eot_id" || return 1
-  grep -q '"sha256": "[0-9a-f]\{64\}"' sh/manifest.json || fail "no tokenizer sha256" || return 1
+  sha=$(sha256sum "$TOK" | cut -c1-64)
+  grep -q "\"sha256\": \"$sha\"" sh/manifest.json || fail "tokenizer sha256 is not $sha" || return 1
   grep -q '"xxh3": "[0-9a-f]\{16\}"' sh/manifest.json || fail "no xxh3" || return 1
-  [ "$(mfield sh/manifest.json source_bytes)" = "$(sed 's/.*"text":"\(.*\)","source".*/\1/; s/\\n/\n/g' in.jsonl | head -c -1 | wc -c | tr -d ' ')" ] ||
-    [ "$(mfield sh/manifest.json source_bytes)" -gt 0 ] || fail "source_bytes" || return 1
-  ls sh | grep -q tmp && { fail "temporary files left: $(ls sh)"; return 1; }
+  # source bytes: the UTF-8 bytes of every text ("\n" in JSON is one byte)
+  want=$(sed 's/.*"text":"\(.*\)","source".*/\1/; s/\\n/N/g' in.jsonl | tr -d '\n' | wc -c | tr -d ' ')
+  [ "$(mfield sh/manifest.json source_bytes)" = "$want" ] || fail "source_bytes $(mfield sh/manifest.json source_bytes) != $want" || return 1
+  ls -A sh | grep -q tmp && { fail "temporary files left: $(ls -A sh)"; return 1; }
   return 0
 }
 
@@ -94,7 +96,7 @@ test_spilling_shuffle_gives_same_output() {
   mv d b
   expect_err "[1-9][0-9]* spills" || return 1
   for f in a/*; do expect_same "$f" "b/${f#a/}" || return 1; done
-  ls b | grep -q shuffle && { fail "spill files left"; return 1; }
+  ls -A b | grep -q shuffle && { fail "spill files left"; return 1; }
   return 0
 }
 
@@ -238,7 +240,7 @@ test_rerun_removes_stale_shards() {
   expect_status 0 "$W" tokenize --tokenizer "$TOK" -o sh --shard-tokens 1000 in.jsonl || return 1
   head -20 in.jsonl >small.jsonl
   expect_status 0 "$W" tokenize --tokenizer "$TOK" -o sh small.jsonl || return 1
-  [ "$(ls sh | wc -l | tr -d ' ')" = 3 ] || { fail "files: $(ls sh)"; return 1; }
+  [ "$(ls -A sh | wc -l | tr -d ' ')" = 3 ] || { fail "files: $(ls -A sh)"; return 1; }
   expect_status 0 "$W" shards verify sh
 }
 
@@ -300,6 +302,26 @@ test_help_lists_options() {
   expect_out "--shard-tokens" && expect_out "--val-fraction" && expect_out "--memory" && expect_out "--no-shuffle|--shuffle"
 }
 
+test_bpe_trained_tokenizer_roundtrips_brown() {
+  [ -f "$SHARED/corpora/brown.jsonl.zst" ] || { skip "no $SHARED/corpora/brown.jsonl.zst"; return 0; }
+  zstd -dc "$SHARED/corpora/brown.jsonl.zst" 2>/dev/null | head -40 >in.jsonl
+  [ -s in.jsonl ] || { skip "no zstd tool"; return 0; }
+  expect_status 0 "$W" bpe train in.jsonl --vocab-size 600 --special '<|endoftext|>' -o tok.json || return 1
+  expect_status 0 "$W" tokenize --tokenizer tok.json -o sh --val-fraction 0.2 --shard-tokens 50000 -j 2 in.jsonl || return 1
+  expect_status 0 "$W" shards verify sh || return 1
+  llmc_check sh/*.bin || return 1
+  expect_status 0 "$W" shards cat sh --decode || return 1
+  sort "$T/out" >got.txt
+  "$W" cat in.jsonl | sed 's/^{"id":\("[^"]*"\),"text":\("\([^"\\]\|\\.\)*"\).*/{"id":\1,"text":\2}/' | sort >want.txt
+  expect_same got.txt want.txt
+}
+
+test_provenance_replaces_command() {
+  docs 5 in.jsonl
+  expect_status 0 "$W" tokenize --tokenizer "$TOK" -o sh --provenance 'run p.yaml "x"' in.jsonl || return 1
+  grep -q '"command": "run p.yaml \\"x\\""' sh/manifest.json || fail "command: $(grep command sh/manifest.json)"
+}
+
 t tokenize_writes_llmc_shards_and_manifest test_writes_llmc_shards_and_manifest
 t tokenize_eot_precedes_every_document test_eot_precedes_every_document
 t tokenize_numpy_memmap_equals_shards_cat test_numpy_memmap_equals_shards_cat
@@ -329,3 +351,5 @@ t shards_usage_errors test_shards_usage_errors
 t shards_accepts_manifest_path test_shards_accepts_manifest_path
 t tokenize_no_idx_still_catted_by_eot test_no_idx_still_catted_by_eot
 t tokenize_help_lists_options test_help_lists_options
+t tokenize_bpe_trained_tokenizer_roundtrips_brown test_bpe_trained_tokenizer_roundtrips_brown
+t tokenize_provenance_replaces_command test_provenance_replaces_command

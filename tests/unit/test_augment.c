@@ -250,3 +250,35 @@ TEST(augment_stage_rejects_unknown_method_and_missing_templates) {
     CHECK_EQ_INT(run_aug(kv2, BIO, &out, err), 0);
     CHECK(strstr(err, "shuffle"));
 }
+
+TEST(augment_permute_keeps_leading_whitespace_and_cjk_gaps) {
+    text_ctx *tc = text_ctx_new(); text_spans sp = {0}; buf o = {0}; char err[ERR_MAX];
+    const char *t = "  Lead one. Second one.";
+    for (uint64_t h = 0; h < 8; h++) {
+        buf_reset(&o);
+        augment_permute(tc, t, strlen(t), h, 0, &sp, &o, err);
+        CHECK(!strcmp(o.p, t) || !strcmp(o.p, "  Second one. Lead one."));
+    }
+    const char *z = "第一句。第二句。第三句。";
+    for (uint64_t h = 0; h < 8; h++) {
+        buf_reset(&o);
+        CHECK_EQ_INT(augment_permute(tc, z, strlen(z), h, 0, &sp, &o, err), 3);
+        CHECK_EQ_INT(o.len, strlen(z));           /* no spaces invented between CJK sentences */
+        CHECK(strstr(o.p, "第一句。") && strstr(o.p, "第二句。") && strstr(o.p, "第三句。"));
+    }
+    buf_free(&o); text_spans_free(&sp); text_ctx_free(tc);
+}
+
+TEST(augment_template_korean_templates_render_and_permute) {
+    augment_templates *t; char err[ERR_MAX];
+    const char *y = "birth_city:\n  - \"{name}은 {value}에서 태어났다.\"\n  - \"{name}의 고향은 {value}이다.\"\n"
+                    "employer:\n  - \"{name}은 {value}에서 일한다.\"\n";
+    CHECK(!augment_templates_parse(&t, y, strlen(y), "ko.yaml", err));
+    augment_fact f[] = { {"birth_city", "서울"}, {"employer", "삼성전자"} };
+    text_ctx *tc = text_ctx_new(); text_spans sp = {0};
+    buf o = {0}, p = {0};
+    augment_template_render(t, "김민수", NULL, f, 2, 9, 1, &o);
+    CHECK(strstr(o.p, "서울") && strstr(o.p, "삼성전자") && strstr(o.p, "김민수"));
+    CHECK_EQ_INT(augment_permute(tc, o.p, o.len, 1, 0, &sp, &p, err), 2);
+    buf_free(&o); buf_free(&p); text_spans_free(&sp); text_ctx_free(tc); augment_templates_free(t);
+}

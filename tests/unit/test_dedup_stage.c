@@ -422,3 +422,26 @@ TEST(lines_spill_gives_the_same_output) {
     for (int i = 0; i < ND; i++) buf_free(&st[i]);
     got_free(&a); got_free(&b);
 }
+
+TEST(near_output_is_the_same_for_any_thread_count) {
+    enum { ND = 1200 };   /* more than one batch */
+    buf *t = xcalloc(ND, sizeof *t), *st = xcalloc(ND, sizeof *st);
+    char (*idv)[16] = xcalloc(ND, 16);
+    const char **ids = xcalloc(ND, sizeof *ids), **docs = xcalloc(ND, sizeof *docs);
+    for (int i = 0; i < ND; i++) {
+        gen_text(&t[i], en_words, N(en_words), 60, (uint64_t)(i % 400) + 1, " ", i / 400 ? 5 + i % 50 : -1, "zebra");
+        snprintf(idv[i], 16, "d%d", i);
+        ids[i] = idv[i];
+    }
+    make_docs(st, docs, ids, t, ND);
+    const char *one[] = { "mode=near", "threads=1", NULL }, *four[] = { "mode=near", "threads=4", NULL };
+    got a, b;
+    CHECK_EQ_INT(run(one, docs, ND, &a), 0);
+    CHECK_EQ_INT(run(four, docs, ND, &b), 0);
+    CHECK_EQ_STR(a.out.p, b.out.p);
+    CHECK_EQ_STR(a.rej.p, b.rej.p);
+    CHECK(strstr(a.rej.p, "d400: near-duplicate: of d0") != NULL);
+    for (int i = 0; i < ND; i++) { buf_free(&t[i]); buf_free(&st[i]); }
+    free(t); free(st); free(idv); free(ids); free(docs);
+    got_free(&a); got_free(&b);
+}

@@ -439,3 +439,87 @@ TEST(jsonl_json_error_wins_over_wrong_type) {
     CHECK(parse("{\"id\":0,\"text\":\"a\" x}") < 0);
     CHECK(starts(E.reason, "invalid JSON: unexpected 'x'"));
 }
+
+/* reference: offset of the first invalid UTF-8 sequence in s[0..n), or -1 (RFC 3629) */
+static long ref_utf8_error(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        if (c < 0x80) { i++; continue; }
+        size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+        if (!len || c > 0xF4 || i + len > n) return (long)i;
+        unsigned long u = c & (0x3F >> (len - 1));
+        for (size_t j = 1; j < len; j++) {
+            if ((s[i + j] & 0xC0) != 0x80) return (long)i;
+            u = (u << 6) | (s[i + j] & 0x3F);
+        }
+        unsigned long min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+        if (u < min || u > 0x10FFFF || (u >= 0xD800 && u <= 0xDFFF)) return (long)i;
+        i += len;
+    }
+    return -1;
+}
+TEST(jsonl_utf8_random_against_reference) {
+    static const char *pieces[] = { "a", "b", " ", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xed\x9f\xbf",
+        "\xee\x80\x80", "\xf4\x8f\xbf\xbf", "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xf0\x90\x80\x80",
+        /* invalid or partial */ "\x80", "\xbf", "\xc0", "\xc1\xbf", "\xe0\x9f\xbf", "\xed\xa0\x80", "\xf0\x8f\xbf\xbf",
+        "\xf4\x90\x80\x80", "\xf5", "\xff", "\xe2\x82", "\xf0\x9f\x98", "\xc3" };
+    uint64_t rng = 88172645463325252ull;
+    char body[600], line[700];
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t n = 0;
+        rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+        int count = (int)(rng % 120), bad = (rng >> 8) % 4 == 0;
+        for (int k = 0; k < count; k++) {
+            rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+            size_t pi = bad && (rng >> 20) % 40 == 0 ? 13 + (rng >> 30) % 13 : (rng >> 30) % 13;
+            if ((rng >> 40) % 3 == 0) pi = 0;       /* runs of ASCII */
+            size_t pl = strlen(pieces[pi]);
+            memcpy(body + n, pieces[pi], pl);
+            n += pl;
+        }
+        int ln = snprintf(line, sizeof line, "{\"text\":\"%.*s\"}", (int)n, body);
+        long want = ref_utf8_error((const unsigned char *)body, n);
+        int r = parse_n(line, (size_t)ln);
+        if (want < 0) {
+            CHECK_EQ_INT(r, 0);
+            CHECK_EQ_MEM(D.text, D.text_len, body, n);
+        } else {
+            CHECK_EQ_INT(r, -1);
+            CHECK(starts(E.reason, "invalid UTF-8"));
+            CHECK_EQ_INT(E.col, (uint64_t)want + 10);
+        }
+    }
+}
+TEST(jsonl_escapes_random_against_reference) {
+    /* each piece: as written in the input, decoded, as the writer writes it */
+    static const char *pieces[][3] = {
+        { "a", "a", "a" }, { "xyz ", "xyz ", "xyz " }, { "\\n", "\n", "\\n" }, { "\\\"", "\"", "\\\"" },
+        { "\\\\", "\\", "\\\\" }, { "\\/", "/", "/" }, { "\\u00e9", "\xc3\xa9", "\xc3\xa9" },
+        { "\xc3\xa9", "\xc3\xa9", "\xc3\xa9" }, { "\\ud83d\\ude00", "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" },
+        { "\\u0001", "\x01", "\\u0001" }, { "\\t", "\t", "\\t" }, { "\xe4\xb8\xad", "\xe4\xb8\xad", "\xe4\xb8\xad" },
+        { "0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef" } };
+    enum { NP = sizeof pieces / sizeof *pieces };
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    static char enc[4000], dec[4000], can[4000], line[4100], want[4200];
+    for (int iter = 0; iter < 5000; iter++) {
+        size_t ne = 0, nd = 0, nc = 0;
+        rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+        int count = (int)(rng % 100);
+        for (int k = 0; k < count; k++) {
+            rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+            const char *const *pc = pieces[(rng >> 33) % NP];
+            size_t a = strlen(pc[0]), b = strlen(pc[1]), c = strlen(pc[2]);
+            memcpy(enc + ne, pc[0], a); ne += a;
+            memcpy(dec + nd, pc[1], b); nd += b;
+            memcpy(can + nc, pc[2], c); nc += c;
+        }
+        int ln = snprintf(line, sizeof line, "{\"id\":\"1\",\"text\":\"%.*s\"}", (int)ne, enc);
+        CHECK_EQ_INT(parse_n(line, (size_t)ln), 0);
+        CHECK_EQ_MEM(D.text, D.text_len, dec, nd);
+        OUT.len = 0;
+        jsonl_write(&D, &OUT);
+        int wn = snprintf(want, sizeof want, "{\"id\":\"1\",\"text\":\"%.*s\"}\n", (int)nc, can);
+        CHECK_EQ_MEM(OUT.p, OUT.len, want, (size_t)wn);
+    }
+}

@@ -96,7 +96,7 @@ static double at_loss(void) {
 TEST(trainer_attention_backward_matches_finite_differences) {
     at_qkv = rvec(AB * AT * 3 * AC, 1.5); at_R = rvec(AB * AT * AC, 1);
     at_out = zvec(AB * AT * AC); at_att = zvec(AB * ANH * AT * AT);
-    double *dqkv = rvec(AB * AT * 3 * AC, 1), *scratch = zvec(AT * AT);
+    double *dqkv = rvec(AB * AT * 3 * AC, 1), *scratch = zvec(AB * ANH * AT * AT);
     at_loss();
     attention_backward(dqkv, scratch, at_R, at_qkv, at_att, AB, AT, AC, ANH);
     CHECK(grad_ok(at_qkv, AB * AT * 3 * AC, dqkv, at_loss, "dqkv"));
