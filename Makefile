@@ -22,7 +22,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
 
-.PHONY: all deps test unit asan conformance bench demo install clean fuzz check-deps
+.PHONY: all deps test unit asan conformance bench demo install clean fuzz deps-slurm test-slurm
 
 all: winnow
 
@@ -73,6 +73,12 @@ bench: winnow
 FUZZ_SECONDS ?= 60
 fuzz:
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh
+
+# make test-slurm: a real one-node Slurm on this machine (installs slurm-wlm and munge).
+deps-slurm:
+	@sh tools/deps.sh slurmctld slurmd munge slurm-client
+test-slurm: winnow deps-slurm
+	@sh tests/slurm/run.sh $(CURDIR)/winnow
 
 demo: winnow
 	@sh examples/demo.sh

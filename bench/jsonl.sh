@@ -3,7 +3,7 @@
 # the codec alone (bench/jsonl_bench.c) and a jansson round trip (bench/jansson_roundtrip.c),
 # on the same input in one run. Median of RUNS (3) runs each; MB/s of uncompressed input.
 #   sh bench/jsonl.sh            (make bench BENCH=jsonl; WINNOW=path/to/winnow)
-# Input: ../shared/corpora/*.jsonl.zst decompressed and concatenated until it is >= 40 MB
+# Input: ../shared/corpora/*.jsonl.zst decompressed and concatenated until it is >= 40 MB (MINBYTES)
 # (generated text documents when ../shared is absent), in bench/data/ (gitignored).
 # One core: every program here is single-threaded; PIN=1 pins them to CPU 0 with taskset (on a
 # busy shared machine that core may be the busiest, so it is off by default).
@@ -24,7 +24,7 @@ if [ ! -s $IN ]; then
     set -- "$SHARED"/corpora/*.jsonl.zst
     if [ -f "$1" ]; then
         : > $IN.tmp
-        while [ "$(wc -c < $IN.tmp)" -lt 40000000 ]; do zstd -q -dc "$@" >> $IN.tmp || exit 1; done
+        while [ "$(wc -c < $IN.tmp)" -lt ${MINBYTES:-40000000} ]; do zstd -q -dc "$@" >> $IN.tmp || exit 1; done
     else
         /usr/bin/python3 - > $IN.tmp <<'EOF' || exit 1
 import json, random
@@ -48,45 +48,52 @@ if pkg-config --exists jansson 2>/dev/null; then
     $CC -O2 -o $D/jansson_roundtrip bench/jansson_roundtrip.c $(pkg-config --cflags --libs jansson) && HAVE_JANSSON=1
 fi
 
-# median wall seconds of RUNS runs of "$@" (stdout to /dev/null unless redirected inside)
+# median wall and CPU (user + sys of the children) seconds of RUNS runs of "$@", stdout to
+# /dev/null. CPU time is the steadier figure on a shared, busy machine.
 median() {
-    i=0; : > $D/times
-    while [ $i -lt $RUNS ]; do
-        t0=$(date +%s.%N)
-        $P "$@" > /dev/null 2>>$D/bench.err || { echo "bench: failed: $*" >&2; tail -3 $D/bench.err >&2; echo 0; return; }
-        t1=$(date +%s.%N)
-        echo "$t1 - $t0" | bc -l >> $D/times
-        i=$((i + 1))
-    done
-    sort -n $D/times | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+    /usr/bin/python3 - "$RUNS" "$@" <<'PY' 2>>$D/bench.err || { echo "bench: failed: $*" >&2; tail -3 $D/bench.err >&2; echo "0 0"; }
+import os, resource, subprocess, sys, time
+runs, cmd = int(sys.argv[1]), sys.argv[2:]
+walls, cpus = [], []
+for _ in range(runs):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN); t0 = time.monotonic()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+    t1 = time.monotonic(); r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    walls.append(t1 - t0)
+    cpus.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
+walls.sort(); cpus.sort()
+print("%.6f %.6f" % (walls[len(walls) // 2], cpus[len(cpus) // 2]))
+PY
 }
-mbs() { echo "$BYTES / $1 / 1000000" | bc -l | awk '{printf "%.0f", $1}'; }
-ratio() { echo "$1 / $2" | bc -l | awk '{printf "%.1f", $1}'; }
+mbs() { echo "$1" | awk -v b=$BYTES '{ if ($1 > 0) printf "%8.0f", b / $1 / 1e6; else printf "%8s", "-" }'; }
+row() { printf '%-40s %s %s\n' "$1" "$(mbs "${2% *}")" "$(mbs "${2#* }")"; }
+ratio() { echo "$1 $2" | awk '{ if ($2 > 0) printf "%.1f", $1 / $2; else printf "-" }'; }
 
 : > $D/bench.err
-echo "input: $IN, $(echo "$BYTES / 1000000" | bc -l | awk '{printf "%.1f", $1}') MB, $DOCS documents; median of $RUNS runs; one core"
-t_cat=$(median cat $IN)
-t_codec=$(median $D/jsonl_bench $IN)
-t_jans=0; [ $HAVE_JANSSON = 1 ] && t_jans=$(median $D/jansson_roundtrip $IN)
-t_win=0; t_winz=0; t_zz=0
+echo "input: $IN, $(echo "$BYTES" | awk '{printf "%.1f", $1 / 1e6}') MB, $DOCS documents; median of $RUNS runs; one core each"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null) on $(nproc 2>/dev/null) cores"
+t_cat=$(median $P cat $IN)
+t_codec=$(median $P $D/jsonl_bench $IN)
+t_jans="0 0"; [ $HAVE_JANSSON = 1 ] && t_jans=$(median $P $D/jansson_roundtrip $IN)
+t_win="0 0"; t_winz="0 0"; t_zz="0 0"
 if [ -x "$WINNOW" ]; then
-    t_win=$(median "$WINNOW" cat $IN)
-    t_winz=$(median "$WINNOW" cat $IN.zst -o $D/jsonl_out.jsonl.zst)
-    t_zz=$(median sh -c "zstd -q -dc $IN.zst | zstd -q -3 -c > $D/jsonl_out_peer.zst")
+    t_win=$(median $P "$WINNOW" cat $IN)
+    t_winz=$(median $P "$WINNOW" cat $IN.zst -o $D/jsonl_out.jsonl.zst)
+    t_zz=$(median $P sh -c "zstd -q -dc $IN.zst | zstd -q -3 -c > $D/jsonl_out_peer.zst")
     rm -f $D/jsonl_out.jsonl.zst $D/jsonl_out_peer.zst
 fi
 
-printf '%-40s %8s\n' "program" "MB/s"
-printf '%-40s %8s\n' "cat FILE > /dev/null" "$(mbs $t_cat)"
-printf '%-40s %8s\n' "jsonl codec parse+write (jsonl_bench)" "$(mbs $t_codec)"
-[ "$t_win" != 0 ] && printf '%-40s %8s\n' "winnow cat (plain -> plain)" "$(mbs $t_win)"
-[ "$t_winz" != 0 ] && printf '%-40s %8s\n' "winnow cat (zstd -> zstd -3)" "$(mbs $t_winz)"
-[ "$t_zz" != 0 ] && printf '%-40s %8s\n' "zstd -dc | zstd -3 (no parsing)" "$(mbs $t_zz)"
-[ "$t_jans" != 0 ] && printf '%-40s %8s\n' "jansson round trip" "$(mbs $t_jans)"
-if [ "$t_jans" != 0 ]; then
-    echo "codec vs jansson: $(ratio $t_jans $t_codec)x"
-    [ "$t_win" != 0 ] && echo "winnow cat vs jansson: $(ratio $t_jans $t_win)x (target >= 13x, >= 800 MB/s)"
+printf '%-40s %8s %8s\n' "program (MB/s of uncompressed input)" "wall" "CPU"
+row "cat FILE > /dev/null" "$t_cat"
+row "jsonl codec parse+write (jsonl_bench)" "$t_codec"
+[ "$t_win" != "0 0" ] && row "winnow cat (plain -> plain)" "$t_win"
+[ "$t_winz" != "0 0" ] && row "winnow cat (zstd -> zstd)" "$t_winz"
+[ "$t_zz" != "0 0" ] && row "zstd -dc | zstd -3 (no parsing)" "$t_zz"
+[ "$t_jans" != "0 0" ] && row "jansson round trip" "$t_jans"
+if [ "$t_jans" != "0 0" ]; then
+    echo "codec vs jansson: $(ratio "${t_jans% *}" "${t_codec% *}")x wall, $(ratio "${t_jans#* }" "${t_codec#* }")x CPU"
+    [ "$t_win" != "0 0" ] && echo "winnow cat vs jansson: $(ratio "${t_jans% *}" "${t_win% *}")x wall, $(ratio "${t_jans#* }" "${t_win#* }")x CPU (target >= 13x, >= 800 MB/s)"
 fi
-[ "$t_win" != 0 ] && echo "winnow cat runs at $(ratio $t_cat $t_win)x the speed of cat"
-[ "$t_winz" != 0 ] && echo "winnow cat zstd vs zstd|zstd: $(ratio $t_zz $t_winz)x"
+[ "$t_win" != "0 0" ] && echo "winnow cat speed / cat speed: $(ratio "${t_cat% *}" "${t_win% *}") wall"
+[ "$t_winz" != "0 0" ] && echo "winnow cat zstd / zstd|zstd: $(ratio "${t_zz% *}" "${t_winz% *}")x wall, $(ratio "${t_zz#* }" "${t_winz#* }")x CPU"
 exit 0

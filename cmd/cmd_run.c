@@ -50,7 +50,8 @@ static void print_table(const plan *p, const runner_result *r) {
 }
 
 static int is_path_key(const char *k) {
-    return !strcmp(k, "tokenizer") || !strcmp(k, "dir") || !strcmp(k, "output") || !strcmp(k, "o") || !strcmp(k, "tmp");
+    return !strcmp(k, "tokenizer") || !strcmp(k, "dir") || !strcmp(k, "output") || !strcmp(k, "o") ||
+           !strcmp(k, "tmp_dir") || !strcmp(k, "tmp-dir");
 }
 
 static const char *tokenize_dir(const plan *p) {
@@ -94,6 +95,13 @@ static int run_tokenize(const plan *p, const runner_result *r, int ran_units) {
         }
         buf_free(&flag);
     }
+    /* provenance: the pipeline that made the documents, recorded in the manifest */
+    buf prov = {0};
+    buf_printf(&prov, "winnow run %s\n", p->path);
+    buf_add(&prov, p->text.p ? p->text.p : "", p->text.len);
+    strlist_push(&args, "--provenance");
+    strlist_push(&args, prov.p);
+    buf_free(&prov);
     for (size_t i = 0; i < r->outputs.n; i++) strlist_push(&args, r->outputs.v[i]);
     char **argv = xcalloc(args.n + 1, sizeof *argv);
     for (size_t i = 0; i < args.n; i++) argv[i] = args.v[i];

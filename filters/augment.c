@@ -83,6 +83,7 @@ typedef struct augment_state {
     doc var;
     /* llm batching */
     doc *docs; size_t ndocs;
+    buf *files;                 /* each held document's file name (d->file is not owned) */
     llm_job *jobs;
     llm_stats reported;
     size_t c_variants, c_dups, c_dropped, c_noname, c_nofacts;
@@ -158,6 +159,7 @@ static int augment_init(stage *s, char *err) {
             free(cache);
             if (rc) return -1;
             st->docs = xcalloc((size_t)c->batch, sizeof *st->docs);
+            st->files = xcalloc((size_t)c->batch, sizeof *st->files);
             for (long long k = 0; k < c->batch; k++) doc_init(&st->docs[k]);
             st->jobs = xcalloc((size_t)(c->batch * (c->copies ? c->copies : 1)), sizeof *st->jobs);
         }
@@ -421,7 +423,8 @@ static int flush_batch(stage *s, stage_io *io, char *err) {
         size_t bad = M;
         for (size_t k = 0; k < M; k++) if (!js[k].ok) { bad = k; break; }
         if (bad < M && fail) {
-            rc = err_set(err, "%s: llm: %s", d->id, js[bad].err);
+            if (st->files[i].len) err_set(err, "%s:%llu: document %s: llm: %s", st->files[i].p, (unsigned long long)d->line, d->id, js[bad].err);
+            else err_set(err, "document %s: llm: %s", d->id, js[bad].err);
             return -1;
         }
         if (bad < M && rej) { rc = io->reject(io, d, "llm", js[bad].err); continue; }
@@ -449,7 +452,11 @@ static int augment_process(stage *s, doc *d, stage_io *io, char *err) {
     augment_cfg *c = s->cfg;
     augment_state *st = s->state;
     if (st->llm_at < 0) return augment_one(s, d, io, err);
-    doc_copy(&st->docs[st->ndocs++], d);
+    buf_reset(&st->files[st->ndocs]);
+    if (d->file) buf_adds(&st->files[st->ndocs], d->file);
+    doc_copy(&st->docs[st->ndocs], d);
+    st->docs[st->ndocs].file = st->files[st->ndocs].p;   /* owned here, valid while held */
+    st->ndocs++;
     if (st->ndocs == (size_t)c->batch) return flush_batch(s, io, err);
     return 0;
 }
@@ -464,7 +471,7 @@ static void augment_free(stage *s) {
     augment_cfg *c = s->cfg;
     augment_state *st = s->state;
     if (!st) return;
-    if (st->docs) { for (long long k = 0; k < c->batch; k++) doc_free(&st->docs[k]); free(st->docs); }
+    if (st->docs) { for (long long k = 0; k < c->batch; k++) { doc_free(&st->docs[k]); buf_free(&st->files[k]); } free(st->docs); free(st->files); }
     if (st->jobs) { for (long long k = 0; k < c->batch * (c->copies ? c->copies : 1); k++) llm_job_free(&st->jobs[k]); free(st->jobs); }
     llm_client_free(st->llm);
     llm_prompts_free(st->prompts);

@@ -55,6 +55,7 @@ typedef struct xsort {
     xsort_run *runs; size_t nruns;
     size_t *heap; size_t nheap;   /* merge heap of run indexes */
     size_t mi;                    /* next in-memory record when there are no runs */
+    size_t runbuf;                /* records buffered per run while merging */
     uint64_t total, spilled_runs;
     const char *tmpdir;
 } xsort;

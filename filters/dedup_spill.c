@@ -114,7 +114,7 @@ int dstore_get(dstore *s, size_t i, buf *out, char *err) {
 
 /* ---------- xsort ---------- */
 
-enum { XSORT_RUNBUF = 4096 };   /* records read at once from each run */
+enum { XSORT_RUNBUF = 4096 };   /* at most this many records read at once from each run */
 
 static size_t g_words;   /* qsort has no context argument; xsort is single-threaded */
 
@@ -133,7 +133,7 @@ void xsort_init(xsort *x, size_t words, size_t mem_limit, const char *tmpdir) {
     x->tmpdir = tmpdir;
     size_t recbytes = words * 8;
     x->cap = mem_limit / recbytes;
-    if (x->cap < 1024) x->cap = 1024;
+    if (x->cap < 64) x->cap = 64;
 }
 
 void xsort_free(xsort *x) {
@@ -188,8 +188,8 @@ int xsort_add(xsort *x, const uint64_t *rec, char *err) {
 static int run_fill(xsort *x, xsort_run *r, char *err) {
     size_t rb = x->words * 8;
     uint64_t left = (r->end - r->pos) / rb;
-    size_t k = left < XSORT_RUNBUF ? (size_t)left : XSORT_RUNBUF;
-    if (!r->buf) r->buf = xmalloc((size_t)XSORT_RUNBUF * rb);
+    size_t k = left < x->runbuf ? (size_t)left : x->runbuf;
+    if (!r->buf) r->buf = xmalloc(x->runbuf * rb);
     if (k && pread_all(r->fd, r->buf, k * rb, r->pos, err)) return -1;
     r->pos += k * rb;
     r->bn = k;
@@ -219,6 +219,10 @@ int xsort_done(xsort *x, char *err) {
     if (x->n && write_run(x, err)) return -1;
     free(x->v);
     x->v = NULL;
+    /* read buffers of all runs together stay within mem_limit (16..4096 records each) */
+    x->runbuf = x->mem_limit / (x->nruns * x->words * 8);
+    if (x->runbuf > XSORT_RUNBUF) x->runbuf = XSORT_RUNBUF;
+    if (x->runbuf < 16) x->runbuf = 16;
     x->heap = xmalloc(x->nruns * sizeof *x->heap);
     x->nheap = 0;
     for (size_t i = 0; i < x->nruns; i++) {

@@ -123,14 +123,16 @@ struct filter_state {
     /* open-addressing hash table, key 0 = empty, cleared (memset) to the size in use */
     struct filter_slot { uint64_t key; uint32_t count, first; } *tab;
     size_t tabcap, tabmask;
-    /* per word position: prefix hashes and lengths, n-gram slot, "repeats" flag */
+    /* per word position: prefix hashes and lengths, "n-gram repeats" bits */
     uint64_t *prefix;  size_t capprefix;
-    uint32_t *slotof; uint8_t *rep; size_t cappos;
+    uint8_t *rep; size_t cappos;
+    uint64_t stop_mask;                         /* bit (hash & 63) of each stop word */
     buf scratch, edited, lower;
     /* language-resolved settings */
     uint64_t stop_hash[64]; char *stop_words[64]; size_t nstop;
     uint32_t term[64]; size_t nterm;            /* terminal punctuation code points */
     int spaceless;                              /* zh/ja/th: c4 counts ICU words per line */
+    int no_fused;                               /* tests: always go through text_words */
 };
 
 int filter_words(filter_state *st, const char *t, size_t n, char *err);

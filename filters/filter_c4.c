@@ -124,7 +124,8 @@ __attribute__((constructor)) static void sig_init(void) {
 
 /* Which of the lowercase phrases occur in the line. */
 static int scan_phrases(const char *p, size_t n, buf *lower) {
-    if (n >= 3 && memmem(p, n, "\xe2\x84\xaa", 3)) {   /* Kelvin sign: lowercase copy, then scan it */
+    const char *k = n >= 3 ? memchr(p, 0xE2, n) : NULL;
+    if (k && memmem(k, n - (size_t)(k - p), "\xe2\x84\xaa", 3)) {   /* Kelvin sign: lowercase copy, then scan it */
         buf_reset(lower);
         for (size_t i = 0; i < n; i++) {
             if (i + 3 <= n && !memcmp(p + i, "\xe2\x84\xaa", 3)) { buf_addc(lower, 'k'); i += 2; }

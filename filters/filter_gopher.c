@@ -45,7 +45,8 @@ static size_t count_ellipses(const char *p, size_t n) {
         if (e - q >= 3 && q[1] == '.' && q[2] == '.') { k++; q += 3; }
         else q++;
     }
-    for (q = p; (q = memmem(q, (size_t)(e - q), "\xe2\x80\xa6", 3)); q += 3) k++;
+    for (q = p; (q = memchr(q, 0xE2, (size_t)(e - q))); q++)
+        if (e - q >= 3 && (unsigned char)q[1] == 0x80 && (unsigned char)q[2] == 0xA6) { k++; q += 2; }
     return k;
 }
 
@@ -63,8 +64,9 @@ int filter_gopher(filter_state *st, const filter_cfg *c, const char *t, size_t n
         const filter_word *w = &st->w[i];
         if (!w->symbol) { words++; chars += w->chars; }
         alpha += w->alpha;
-        for (size_t k = 0; k < st->nstop; k++)
-            if (w->hash == st->stop_hash[k]) { stop++; break; }
+        if (st->stop_mask >> (w->hash & 63) & 1)
+            for (size_t k = 0; k < st->nstop; k++)
+                if (w->hash == st->stop_hash[k]) { stop++; break; }
     }
     sg->words = words;
     sg->tokens = tokens;

@@ -74,11 +74,9 @@ static void split_newline_runs(const char *t, size_t n, text_spans *out) {
     out->v[out->n++] = (text_span){ (uint32_t)s, (uint32_t)(n - s) };
 }
 
+/* The words' hashes are already mixed, so the polynomial itself is a good key. */
 static inline uint64_t ngram_key(const uint64_t *S, const uint64_t *pw, size_t i, int n) {
-    uint64_t g = S[i + (size_t)n] - S[i] * pw[n];
-    g ^= g >> 31;
-    g *= 0xBF58476D1CE4E5B9ull;
-    return g ^ (g >> 29);
+    return S[i + (size_t)n] - S[i] * pw[n];
 }
 
 void filter_rep_ngrams(filter_state *st, int naive, uint64_t top[3], uint64_t dup[6]) {
@@ -90,13 +88,10 @@ void filter_rep_ngrams(filter_state *st, int naive, uint64_t top[3], uint64_t du
     }
     if (st->cappos < nw + 1) {
         st->cappos = nw + 1 + nw / 2;
-        free(st->slotof);
         free(st->rep);
-        st->slotof = xmalloc(st->cappos * sizeof *st->slotof);
         st->rep = xmalloc(st->cappos);
     }
     uint64_t *S = st->prefix, *C = st->prefix + nw + 1;   /* hash and character prefixes */
-    uint32_t *slotof = st->slotof;
     uint8_t *rep = st->rep;
     S[0] = C[0] = 0;
     for (size_t i = 0; i < nw; i++) {
@@ -106,24 +101,29 @@ void filter_rep_ngrams(filter_state *st, int naive, uint64_t top[3], uint64_t du
     uint64_t pw[11];
     pw[0] = 1;
     for (int k = 1; k <= 10; k++) pw[k] = pw[k - 1] * POLY_P;
-    /* rep[i]: the (n-1)-gram at i occurs more than once. An n-gram can only repeat where its
-     * (n-1)-gram prefix does, so counting n-grams at those positions alone gives exact counts
-     * for every n-gram that repeats; the others occur once. */
-    memset(rep, 1, nw);
-    size_t m = nw;               /* positions with rep set */
+    /* rep[i] bit (n-2): the n-gram at i occurs more than once (n = 2..5). An n-gram can only
+     * repeat where its (n-1)-gram prefix does, so counting n-grams at those positions alone
+     * gives exact counts for every n-gram that repeats; the others occur once. */
+    memset(rep, 0, nw);
+    size_t m = nw;               /* positions to look at for this n */
     memset(top, 0, 3 * sizeof *top);
     memset(dup, 0, 6 * sizeof *dup);
     for (int ng = 2; ng <= 5; ng++) {
         if (nw < (size_t)ng) return;
-        size_t npos = nw - (size_t)ng + 1;
+        size_t npos = nw - (size_t)ng + 1, mnext = 0;
+        uint8_t want = ng == 2 || naive ? 0 : (uint8_t)(1u << (ng - 3)), mine = (uint8_t)(1u << (ng - 2));
         filter_tab_reset(st, naive ? npos : m);
         uint32_t best_count = 0, best_first = 0;
         for (size_t i = 0; i < npos; i++) {
-            if (!naive && !rep[i]) continue;
+            if (want && !(rep[i] & want)) continue;
             struct filter_slot *s = filter_tab_get(st, ngram_key(S, pw, i, ng));
             if (!s->count) s->first = (uint32_t)i;
+            else {
+                if (s->count == 1) { rep[s->first] |= mine; mnext++; }
+                rep[i] |= mine;
+                mnext++;
+            }
             s->count++;
-            slotof[i] = (uint32_t)(s - st->tab);
             if (s->count > best_count || (s->count == best_count && s->first < best_first)) {
                 best_count = s->count;
                 best_first = s->first;
@@ -133,16 +133,10 @@ void filter_rep_ngrams(filter_state *st, int naive, uint64_t top[3], uint64_t du
         if (best_count <= 1) { best_count = 1; best_first = 0; }
         if (ng <= 4)
             top[ng - 2] = (C[best_first + (size_t)ng] - C[best_first] + (uint64_t)(ng - 1)) * best_count;
-        if (!naive) {
-            m = 0;
-            for (size_t i = 0; i < npos; i++) {
-                rep[i] = rep[i] && st->tab[slotof[i]].count >= 2;
-                m += rep[i];
-            }
-            if (m == 0 && ng >= 4) return;   /* no 5-gram or longer can repeat */
-        }
+        m = mnext;
+        if (m == 0 && ng >= 4 && !naive) return;   /* no 5-gram or longer can repeat */
     }
-    /* find_all_duplicate for n = 5..10; rep[i] now says "the 5-gram at i repeats". A
+    /* find_all_duplicate for n = 5..10; rep[i] bit 3 says "the 5-gram at i repeats". A
      * position whose 5-gram occurs once is new and can never be matched later: skip it
      * without touching the table. */
     for (int k = 0; k < 6; k++) {
@@ -152,7 +146,7 @@ void filter_rep_ngrams(filter_state *st, int naive, uint64_t top[3], uint64_t du
         uint64_t r = 0;
         size_t idx = 0;
         while (idx + (size_t)ng <= nw) {
-            if (!naive && !rep[idx]) { idx++; continue; }
+            if (!naive && !(rep[idx] & 8)) { idx++; continue; }
             struct filter_slot *s = filter_tab_get(st, ngram_key(S, pw, idx, ng));
             if (s->count) { r += C[idx + (size_t)ng] - C[idx]; idx += (size_t)ng; }
             else { s->count = 1; idx++; }

@@ -38,7 +38,6 @@ void filter_state_free(filter_state *st) {
     free(st->w);
     free(st->tab);
     free(st->prefix);
-    free(st->slotof);
     free(st->rep);
     buf_free(&st->scratch);
     buf_free(&st->edited);
@@ -187,18 +186,33 @@ int filter_lines_next(filter_lines *it, size_t *s, size_t *e) {
 /* ---- words ---- */
 
 static unsigned char ascii_alpha[128], ascii_sym[128], ascii_alnum[256];
+static unsigned char wcls[256];   /* bit 0 letter, bit 1 not a symbol, bit 2 non-ASCII byte */
 static int ascii_run(const unsigned char *p, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (p[i] >= 0x80) return 0;
     return 1;
 }
+/* fused ASCII segmentation classes (see text.c's words_ascii) */
+enum { F_RUN = 1, F_SPACE = 2, F_ONE = 3 };
+static unsigned char fcls[256];    /* run: letters digits _ @; space: whitespace; one: a mark */
+static unsigned char fmid[256];    /* bit 0: MidLetter/MidNumLet ('.' '\''), bit 1: MidNum/MidNumLet ('.' '\'' ',' ';') */
+static unsigned char fkind[256];   /* 1 letter-like (letters, '@'), 2 digit */
 __attribute__((constructor)) static void tables_init(void) {
+    for (int c = 128; c < 256; c++) wcls[c] = 4;
+    for (int c = 0; c < 128; c++) {
+        int letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'), digit = c >= '0' && c <= '9';
+        fcls[c] = (letter || digit || c == '_' || c == '@') ? F_RUN
+                : (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f') ? F_SPACE : F_ONE;
+        fmid[c] = (c == '.' || c == '\'') ? 3 : (c == ',' || c == ';') ? 2 : 0;
+        fkind[c] = (letter || c == '@') ? 1 : digit ? 2 : 0;
+    }
     for (int c = 0; c < 128; c++) {
         ascii_alnum[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
         ascii_alpha[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
         /* datatrove's PUNCTUATION_SET: every ASCII punctuation character and the controls */
         ascii_sym[c] = (c < 32 && c != '\t' && c != '\n' && c != '\r') || c == 127 ||
                        (c > 32 && c < 127 && !ascii_alpha[c] && !(c >= '0' && c <= '9'));
+        wcls[c] = (unsigned char)(ascii_alpha[c] | (!ascii_sym[c]) << 1);
     }
 }
 
@@ -211,69 +225,133 @@ static int cp_symbolic(uint32_t cp) {
 
 void filter_begin(filter_state *st) { st->words_of = NULL; st->tok_text = NULL; }
 
+/* Append the segment [off, off+len) of p as a word, merging it with the words before it:
+ * Closer to NLTK's tokens than raw ICU segments (ICU makes a segment of every mark):
+ * (a) a run of punctuation with nothing between its marks ("...", "---", ").") is one symbol
+ *     word, as NLTK keeps "..." and "--" whole; counting each dash of a "------" rule would
+ *     swamp the word-based ratios;
+ * (b) ASCII punctuation glued between ASCII letters/digits joins them into one word
+ *     ("e-mail", "10:54:46", "http://a.b/c", "s&p"), as NLTK only peels punctuation off the
+ *     edges of whitespace-separated tokens. Limited to ASCII so CJK text (no spaces, its own
+ *     marks) keeps ICU's words. */
+static inline size_t push_word(filter_state *st, const unsigned char *p, uint32_t off, uint32_t len,
+                               unsigned alpha, unsigned nonsym, unsigned chars, size_t nw) {
+    text_span *v = st->spans.v;
+    filter_word *w = st->w;
+    int adjacent = nw && v[nw - 1].off + v[nw - 1].len == off;
+    if (adjacent && !nonsym && w[nw - 1].symbol) {
+        v[nw - 1].len += len;
+        w[nw - 1].chars += chars;
+        w[nw - 1].hash = word_hash(p + v[nw - 1].off, v[nw - 1].len);
+        return nw;
+    }
+    if (adjacent && nonsym && nw >= 2 && ascii_alnum[p[off]] && w[nw - 1].symbol && !w[nw - 2].symbol &&
+        v[nw - 2].off + v[nw - 2].len == v[nw - 1].off && ascii_alnum[p[v[nw - 1].off - 1]] &&
+        ascii_run(p + v[nw - 1].off, v[nw - 1].len)) {
+        v[nw - 2].len = off + len - v[nw - 2].off;
+        w[nw - 2].chars += w[nw - 1].chars + chars;
+        w[nw - 2].alpha |= (uint8_t)alpha;
+        w[nw - 2].hash = word_hash(p + v[nw - 2].off, v[nw - 2].len);
+        return nw - 1;
+    }
+    v[nw].off = off;
+    v[nw].len = len;
+    w[nw].hash = word_hash(p + off, len);
+    w[nw].chars = chars;
+    w[nw].alpha = (uint8_t)alpha;
+    w[nw].symbol = (uint8_t)!nonsym;
+    return nw + 1;
+}
+
+static void words_grow(filter_state *st, size_t need) {
+    if (st->capw < need) {
+        st->capw = need + need / 2 + 16;
+        st->w = xrealloc(st->w, st->capw * sizeof *st->w);   /* keeps the words so far */
+    }
+    if (st->spans.cap < need) {
+        st->spans.cap = need + need / 2 + 16;
+        st->spans.v = xrealloc(st->spans.v, st->spans.cap * sizeof *st->spans.v);
+    }
+}
+
+/* Pure-ASCII text: text_words' ASCII segmentation (text.c: the same rules, tested to agree
+ * with ICU) fused with the word analysis, one pass over the bytes. */
+static size_t words_ascii_fused(filter_state *st, const unsigned char *p, size_t n) {
+    size_t nw = 0, i = 0;
+    while (i < n) {
+        unsigned k = fcls[p[i]];
+        if (k == F_RUN) {
+            size_t j = i + 1;
+            unsigned acc = wcls[p[i]];
+            for (;;) {
+                while (j < n && fcls[p[j]] == F_RUN) acc |= wcls[p[j++]];
+                if (j + 1 < n && (fmid[p[j]] & 3)) {
+                    unsigned m = fmid[p[j]], pv = fkind[p[j - 1]], nx = fkind[p[j + 1]];
+                    if ((m & 1) && pv == 1 && nx == 1) { acc |= wcls[p[j + 1]]; j += 2; continue; }
+                    if ((m & 2) && pv == 2 && nx == 2) { acc |= wcls[p[j + 1]]; j += 2; continue; }
+                }
+                break;
+            }
+            if (nw + 2 > st->capw || nw + 2 > st->spans.cap) words_grow(st, 2 * nw + 64);
+            nw = push_word(st, p, (uint32_t)i, (uint32_t)(j - i), acc & 1, (acc >> 1) & 1, (unsigned)(j - i), nw);
+            i = j;
+        } else if (k == F_SPACE) {
+            i++;
+        } else {
+            if (nw + 2 > st->capw || nw + 2 > st->spans.cap) words_grow(st, 2 * nw + 64);
+            nw = push_word(st, p, (uint32_t)i, 1, 0, 0, 1, nw);
+            i++;
+        }
+    }
+    return nw;
+}
+
+static int all_ascii(const unsigned char *p, size_t n) {
+    size_t i = 0;
+    uint64_t acc = 0;
+    for (; i + 32 <= n; i += 32) {
+        uint64_t a, b, c, d;
+        memcpy(&a, p + i, 8); memcpy(&b, p + i + 8, 8); memcpy(&c, p + i + 16, 8); memcpy(&d, p + i + 24, 8);
+        acc |= a | b | c | d;
+    }
+    for (; i < n; i++) acc |= p[i];
+    return !(acc & 0x8080808080808080ull);
+}
+
 int filter_words(filter_state *st, const char *t, size_t n, char *err) {
     if (st->words_of == t && st->words_of_len == n && st->w) return 0;
-    if (text_words(st->tc, t, n, TEXT_WORDS_ALL, &st->spans, err)) return -1;
-    if (st->capw < st->spans.n) {
-        st->capw = st->spans.n + st->spans.n / 2 + 16;
-        free(st->w);
-        st->w = xmalloc(st->capw * sizeof *st->w);
-    }
     const unsigned char *p = (const unsigned char *)t;
     size_t nw = 0;
-    for (size_t i = 0; i < st->spans.n; i++) {
-        const unsigned char *q = p + st->spans.v[i].off;
-        size_t len = st->spans.v[i].len;
-        filter_word *w = &st->w[nw];
-        w->hash = word_hash(q, len);
-        unsigned alpha = 0, nonsym = 0, chars = 0;
-        for (size_t k = 0; k < len;) {
-            if (q[k] < 0x80) {
-                alpha |= ascii_alpha[q[k]];
-                nonsym |= !ascii_sym[q[k]];
-                k++;
-            } else {
-                uint32_t cp;
-                k += (size_t)text_utf8_next(q + k, &cp);
-                alpha |= u_isalpha((UChar32)cp) != 0;
-                nonsym |= !cp_symbolic(cp);
+    if (!st->no_fused && all_ascii(p, n)) {
+        nw = words_ascii_fused(st, p, n);
+    } else {
+        if (text_words(st->tc, t, n, TEXT_WORDS_ALL, &st->spans, err)) return -1;
+        words_grow(st, st->spans.n);
+        for (size_t i = 0; i < st->spans.n; i++) {
+            uint32_t off = st->spans.v[i].off, len = st->spans.v[i].len;
+            const unsigned char *q = p + off;
+            unsigned acc = 0, alpha, nonsym, chars = len;
+            for (size_t k = 0; k < len; k++) acc |= wcls[q[k]];
+            alpha = acc & 1;
+            nonsym = (acc >> 1) & 1;
+            if (acc & 4) {   /* non-ASCII: by code point */
+                alpha = nonsym = chars = 0;
+                for (size_t k = 0; k < len;) {
+                    if (q[k] < 0x80) {
+                        alpha |= ascii_alpha[q[k]];
+                        nonsym |= !ascii_sym[q[k]];
+                        k++;
+                    } else {
+                        uint32_t cp;
+                        k += (size_t)text_utf8_next(q + k, &cp);
+                        alpha |= u_isalpha((UChar32)cp) != 0;
+                        nonsym |= !cp_symbolic(cp);
+                    }
+                    chars++;
+                }
             }
-            chars++;
+            nw = push_word(st, p, off, len, alpha, nonsym, chars, nw);   /* nw <= i: in place */
         }
-        w->chars = chars;
-        w->alpha = (uint8_t)alpha;
-        w->symbol = (uint8_t)!nonsym;
-        /* Closer to NLTK's tokens than raw ICU segments (ICU makes a segment of every mark):
-         * (a) a run of punctuation with nothing between its marks ("...", "---", ").") is one
-         *     symbol word, as NLTK keeps "..." and "--" whole; counting each dash of a
-         *     "------" rule would swamp the word-based ratios;
-         * (b) ASCII punctuation glued between ASCII letters/digits joins them into one word
-         *     ("e-mail", "10:54:46", "http://a.b/c", "s&p"), as NLTK only peels punctuation
-         *     off the edges of whitespace-separated tokens. Limited to ASCII so CJK text
-         *     (no spaces, its own marks) keeps ICU's words. */
-        uint32_t off = st->spans.v[i].off;
-        int adjacent = nw && st->spans.v[nw - 1].off + st->spans.v[nw - 1].len == off;
-        if (adjacent && w->symbol && st->w[nw - 1].symbol) {
-            text_span *ps = &st->spans.v[nw - 1];
-            ps->len += (uint32_t)len;
-            st->w[nw - 1].chars += chars;
-            st->w[nw - 1].hash = word_hash(p + ps->off, ps->len);
-            continue;
-        }
-        if (adjacent && !w->symbol && nw >= 2 && ascii_alnum[q[0]] && st->w[nw - 1].symbol &&
-            !st->w[nw - 2].symbol && st->spans.v[nw - 2].off + st->spans.v[nw - 2].len == st->spans.v[nw - 1].off &&
-            ascii_alnum[p[st->spans.v[nw - 1].off - 1]] && ascii_run(p + st->spans.v[nw - 1].off, st->spans.v[nw - 1].len)) {
-            text_span *ps = &st->spans.v[nw - 2];
-            filter_word *pw = &st->w[nw - 2];
-            ps->len = off + (uint32_t)len - ps->off;
-            pw->chars += st->w[nw - 1].chars + chars;
-            pw->alpha |= (uint8_t)alpha;
-            pw->hash = word_hash(p + ps->off, ps->len);
-            nw--;
-            continue;
-        }
-        st->spans.v[nw] = st->spans.v[i];
-        nw++;
     }
     st->spans.n = nw;
     st->nw = nw;
@@ -319,6 +397,7 @@ static int lang_is(const char *lang, const char *code) {
 int filter_prepare(filter_state *st, const filter_cfg *cfg, char *err) {
     for (size_t i = 0; i < st->nstop; i++) free(st->stop_words[i]);
     st->nstop = 0;
+    st->stop_mask = 0;
     const char *lang = cfg->lang && *cfg->lang ? cfg->lang : "en";
     const char *list = cfg->stop_words;
     if (!list)
@@ -334,7 +413,8 @@ int filter_prepare(filter_state *st, const filter_cfg *cfg, char *err) {
             if (len) {
                 if (st->nstop == 64) return err_set(err, "--stop-words: at most 64 words");
                 st->stop_words[st->nstop] = xstrndup(s, len);
-                st->stop_hash[st->nstop++] = word_hash((const unsigned char *)s, len);
+                st->stop_hash[st->nstop] = word_hash((const unsigned char *)s, len);
+                st->stop_mask |= 1ull << (st->stop_hash[st->nstop++] & 63);
             }
             if (!e) break;
             s = e + 1;

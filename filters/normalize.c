@@ -236,19 +236,17 @@ static inline void simp_emit_digit(simp_out *w) {
     w->o[w->k++] = '0';
 }
 
-int norm_simplify(norm_ctx *c, const char *p, size_t n, buf *out, char *err) {
-    if (!norm_is_ascii(p, n)) return norm_simplify_icu(c, p, n, out, err);
-    simp_tables();
-    buf_reset(out);
+/* Steps 1-6 for ASCII bytes, appended at out->len with the pending-space state *pend. */
+static void simp_ascii(const char *p, size_t n, buf *out, int *pend_io) {
     buf_reserve(out, n);
     char *o = out->p;
-    size_t k = 0;
-    int pend = 0;
+    size_t k = out->len;
+    int pend = *pend_io;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)p[i];
         unsigned cls = simp_class[ch];
         if (__builtin_expect(cls == SC_KEEP, 1)) {
-            o[k] = ' ';          /* k + pend <= i < n: a pending space was paid for by input */
+            o[k] = ' ';          /* a pending space was paid for by input: room is reserved */
             k += (size_t)pend;
             pend = 0;
             o[k++] = simp_lower[ch];
@@ -263,10 +261,60 @@ int norm_simplify(norm_ctx *c, const char *p, size_t n, buf *out, char *err) {
     }
     out->len = k;
     o[k] = 0;
+    *pend_io = pend;
+}
+
+static int simp_icu(norm_ctx *c, const char *p, size_t n, buf *out, int *pend, char *err);
+
+static inline int simp_cut(unsigned char ch) { return ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r'; }
+
+/* Hybrid: ASCII stretches take the byte loop, stretches with non-ASCII characters go through
+ * ICU. Stretches are cut only at ASCII whitespace, which every step treats as a hard boundary
+ * (digit runs, Final_Sigma context, canonical ordering do not cross it), so the result equals
+ * the ICU path on the whole text (tested on random mixed text). */
+int norm_simplify(norm_ctx *c, const char *p, size_t n, buf *out, char *err) {
+    const unsigned char *s = (const unsigned char *)p;
+    simp_tables();
+    buf_reset(out);
+    buf_reserve(out, n);
+    int pend = 0;
+    size_t pos = 0;
+    while (pos < n) {
+        size_t m = pos;
+        while (m + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + m, 8);
+            if (w & 0x8080808080808080ULL) break;
+            m += 8;
+        }
+        while (m < n && s[m] < 0x80) m++;
+        if (m == n) { simp_ascii(p + pos, n - pos, out, &pend); break; }
+        size_t a = m;
+        while (a > pos && !simp_cut(s[a - 1])) a--;
+        if (a > pos) simp_ascii(p + pos, a - pos, out, &pend);
+        size_t b = m + 1;
+        for (;;) {   /* to the end of the token, then on while non-ASCII follows within 64 bytes */
+            while (b < n && !simp_cut(s[b])) b++;
+            if (b >= n) { b = n; break; }
+            size_t q = b, lim = b + 64 < n ? b + 64 : n;
+            while (q < lim && s[q] < 0x80) q++;
+            if (q == lim) break;
+            b = q + 1;
+        }
+        if (simp_icu(c, p + a, b - a, out, &pend, err)) return -1;
+        pos = b;
+    }
     return 0;
 }
 
 int norm_simplify_icu(norm_ctx *c, const char *p, size_t n, buf *out, char *err) {
+    int pend = 0;
+    buf_reset(out);
+    buf_reserve(out, 0);
+    return simp_icu(c, p, n, out, &pend, err);
+}
+
+static int simp_icu(norm_ctx *c, const char *p, size_t n, buf *out, int *pend, char *err) {
     if (!c->nfd) return err_set(err, "ICU NFD data not available");
     int32_t len = to_u16(c, 0, p, n, err);
     if (len < 0) return -1;
@@ -303,9 +351,8 @@ int norm_simplify_icu(norm_ctx *c, const char *p, size_t n, buf *out, char *err)
     }
     if (U_FAILURE(st)) return err_set(err, "ICU NFD failed: %s", u_errorName(st));
     /* 4-6. drop Mn, digit runs -> '0', collapse and trim spaces, encode UTF-8 */
-    buf_reset(out);
-    buf_reserve(out, (size_t)d * 3 + 1);
-    simp_out w = { out->p, 0, 0 };
+    buf_reserve(out, (size_t)d * 3 + 2);   /* +1: a space pending from before this piece */
+    simp_out w = { out->p, out->len, *pend };
     for (int32_t i = 0; i < d;) {
         UChar32 cp;
         U16_NEXT(dec, i, d, cp);
@@ -318,10 +365,12 @@ int norm_simplify_icu(norm_ctx *c, const char *p, size_t n, buf *out, char *err)
         else {
             out->len = w.k;
             put_utf8(out, (uint32_t)cp);
+            w.o = out->p;
             w.k = out->len;
         }
     }
     out->len = w.k;
     out->p[w.k] = 0;
+    *pend = w.pend;
     return 0;
 }

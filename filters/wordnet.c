@@ -415,10 +415,10 @@ static int context_mask(const wordnet *wn, const char *p, size_t n, size_t i, si
         else if (in_list(auxiliaries, w, wl)) mask = M_VERB | M_ADV;
     }
     lemma L;
-    if ((mask & M_ADJ) && morphy(wn, lw, e - i, M_ADJ, &L) && (wl = word_after(p, n, e, &w)) && wl < 60) {
+    if ((mask & M_ADJ) && morphy(wn, lw, e - i, M_ADJ, &L) && (wl = word_after(p, n, e, &w)) >= 3 && wl < 60) {
         char nx[64];
         for (size_t k = 0; k < wl; k++) nx[k] = (char)(w[k] | 32);
-        if (morphy(wn, nx, wl, M_NOUN, &L)) mask = M_ADJ;
+        if (!is_stop(nx, wl) && morphy(wn, nx, wl, M_NOUN, &L)) mask = M_ADJ;
     }
     return mask;
 }

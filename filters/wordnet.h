@@ -4,7 +4,9 @@
  * configurable directory (default /usr/share/wordnet).
  *
  * A word is lemmatised with WordNet's morphy (exception lists, then detachment rules); its
- * part of speech is the one whose lemma has most sense-tagged uses (no tagger); synonyms are
+ * part of speech is the one whose lemma has most sense-tagged uses among those its neighbours
+ * allow (no tagger: after a determiner noun/adjective, after an auxiliary verb/adverb, an
+ * adjective reading before a noun); synonyms are
  * the other lemmas of that lemma's first (most frequent) sense. The replacement is
  * re-inflected with regular English rules (plural/3rd person -s, -ed, -ing); when the
  * replacement is irregular in WordNet's exception lists or the rule is uncertain (consonant

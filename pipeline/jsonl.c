@@ -1,15 +1,17 @@
 /*
  * jsonl — winnow's streaming JSON codec for documents (see jsonl.h, DESIGN.md §2).
  *
- * Reading (jsonl_parse): the line is copied into the doc (d->raw) and parsed in one pass.
- * String bodies are scanned with json_skip_plain (AVX2/SSE2) that stops only at '"', '\\',
- * control characters and non-ASCII bytes; non-ASCII bytes are validated as UTF-8 one
- * sequence at a time (no overlongs, no encoded surrogates, nothing over U+10FFFF, no
- * truncated sequence). id/text/source/url are decoded in place inside d->raw (decoding never
- * grows a string) and NUL-terminated there, so a line costs one memcpy and one scan, and no
- * allocation once the doc's buffers have grown. Every other value is validated (iterative
- * parser with an explicit stack: nesting deeper than JSON_MAX_DEPTH levels is an error, never a
- * stack overflow) and remembered as a raw span.
+ * Reading (jsonl_parse): the line is copied into the doc (d->raw, with JSON_SLACK bytes of
+ * slack for vector loads and stores) and parsed in one pass. String bodies are scanned with
+ * json_skip_plain (AVX2/SSE2), which stops only at '"', '\\', control characters and non-ASCII
+ * bytes; from a non-ASCII byte on, json_utf8_run validates UTF-8 32 bytes a step (overlongs,
+ * encoded surrogates, > U+10FFFF, truncated sequences), and when it finds an error the bytewise
+ * validator names it. id/text/source/url without escapes are used in place inside d->raw (the
+ * closing quote becomes the NUL); with escapes they are decoded into d->store, and the parser
+ * notes whether the input was already canonical (then the writer copies the raw bytes). A line
+ * costs one memcpy and one scan, and no allocation once the doc's buffers have grown. Every
+ * other value is validated (iterative parser with an explicit stack: nesting deeper than
+ * JSON_MAX_DEPTH levels is an error, never a stack overflow) and remembered as a raw span.
  *
  * Rules:
  *  - Strict RFC 8259: no trailing commas, no leading zeros, no bare control characters in
@@ -26,15 +28,16 @@
  *
  * Writing (jsonl_write): members in input order. Known fields are written canonically:
  * "key":"value" with only '"', '\\' and control characters escaped (\b \f \n \r \t short
- * forms, others \u00XX), UTF-8 as is. A value read without any escape is known not to need one
- * and is written with one memcpy. Unknown members are written byte for byte ("key" : value as
- * read, whitespace inside kept); whitespace between members is not kept. meta is written
+ * forms, others \u00XX), UTF-8 as is. A value whose input form was already canonical (no
+ * escapes, or only canonical ones) is written with one memcpy of its raw bytes. Unknown
+ * members are written byte for byte ("key" : value as read, whitespace inside kept);
+ * whitespace between members is not kept. meta is written
  * byte for byte unless edited; then untouched members are byte for byte, edited members take
  * their new values in place (a duplicated edited key keeps only its first position) and new
  * members follow.
  *
- * Costs: parse and write are linear in the line with a vectorised inner loop; memory is one
- * copy of the line per doc.
+ * Costs: parse and write are linear in the line with a vectorised inner loop; memory is
+ * about twice the line per doc (the copy and the decoded store).
  */
 #include "jsonl.h"
 #include "json_scan.h"

@@ -329,7 +329,7 @@ void opt_help(const opt_def *defs, buf *out) {
                      d->shortname ? ", " : "  ", d->name, metavar(d));
         buf_printf(out, "  %-34s %s", left + (d->shortname ? 0 : 1), d->help ? d->help : "");
         if (d->type == OPT_LIST && d->choices) buf_printf(out, " (of %s)", d->choices);
-        if (d->type == OPT_STRS) buf_adds(out, " (repeatable)");
+        if (d->type == OPT_STRS && (!d->help || !strstr(d->help, "repeatable"))) buf_adds(out, " (repeatable)");
         if (d->def && d->type != OPT_BOOL) buf_printf(out, " [default: %s]", d->def);
         else if (d->def && d->type == OPT_BOOL && !strcmp(d->def, "true")) buf_adds(out, " [default: on]");
         buf_addc(out, '\n');

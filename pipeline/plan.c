@@ -1,7 +1,9 @@
 /*
  * plan — see plan.h. Loading walks the libyaml node tree (yaml_tree) once; aliases are nodes
  * shared by reference, and list values are read one level deep, so an alias bomb ("billion
- * laughs") costs no more than the text that defines it.
+ * laughs") costs no more than the text that defines it. The values read (list items, inputs)
+ * are copied, so an alias of a long scalar repeated many times could still expand: their
+ * total size is capped at PLAN_EXPAND_MAX (16x the YAML text + 1 MiB), an error past it.
  */
 #include "plan.h"
 #include "yaml_tree.h"
@@ -30,8 +32,17 @@ char *plan_path(const plan *p, const char *path) {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+#define PLAN_EXPAND_MAX(textlen) ((size_t)(textlen) * 16 + ((size_t)1 << 20))
+
+/* Count n bytes of values against the plan's budget (aliases can repeat a long scalar). */
+static int spend(size_t *budget, size_t n, const yaml_tree *t, int node, char *err) {
+    if (n <= *budget) { *budget -= n; return 0; }
+    return node_err(t, node, err, "values expand to more than 16 times the file's size (YAML aliases repeated?)", NULL, NULL);
+}
+
 /* Expand one input entry: a glob, a file or a directory (all regular files in it, sorted). */
-static int add_input(plan *p, const yaml_tree *t, int node, const char *pat, char *err) {
+static int add_input(plan *p, const yaml_tree *t, int node, const char *pat, size_t *budget, char *err) {
+    if (spend(budget, strlen(pat) + 1, t, node, err)) return -1;
     char *full = plan_path(p, pat);
     struct stat sb;
     size_t before = p->inputs.n;
@@ -60,21 +71,28 @@ static int add_input(plan *p, const yaml_tree *t, int node, const char *pat, cha
     }
     free(full);
     if (p->inputs.n == before) return node_err(t, node, err, "input '%s' matches no file", pat, NULL);
-    return 0;
+    size_t bytes = 0;
+    for (size_t i = before; i < p->inputs.n; i++) bytes += strlen(p->inputs.v[i]) + 1;
+    return spend(budget, bytes, t, node, err);
 }
 
-static int read_kv(plan_kv *kv, const yaml_tree *t, int knode, int vnode, char *err) {
+static int read_kv(plan_kv *kv, const yaml_tree *t, int knode, int vnode, size_t *budget, char *err) {
     memset(kv, 0, sizeof *kv);
     kv->key = xstrdup(yaml_tree_scalar(t, knode) ? yaml_tree_scalar(t, knode) : "");
     kv->line = yaml_tree_line(t, knode);
     kv->col = yaml_tree_col(t, knode);
     int kind = yaml_tree_kind(t, vnode);
-    if (kind == YAML_TREE_SCALAR) { strlist_push(&kv->values, yaml_tree_scalar(t, vnode)); return 0; }
+    if (kind == YAML_TREE_SCALAR) {
+        if (spend(budget, strlen(yaml_tree_scalar(t, vnode)) + 1, t, vnode, err)) return -1;
+        strlist_push(&kv->values, yaml_tree_scalar(t, vnode));
+        return 0;
+    }
     if (kind == YAML_TREE_SEQ) {
         kv->is_list = 1;
         for (size_t i = 0; i < yaml_tree_len(t, vnode); i++) {
             const char *s = yaml_tree_scalar(t, yaml_tree_item(t, vnode, i));
             if (!s) return node_err(t, yaml_tree_item(t, vnode, i), err, "'%s': list items must be plain values", kv->key, NULL);
+            if (spend(budget, strlen(s) + 1, t, yaml_tree_item(t, vnode, i), err)) return -1;
             strlist_push(&kv->values, s);
         }
         return 0;
@@ -157,7 +175,7 @@ static int parse_int(const yaml_tree *t, int node, const char *key, long long *v
     return 0;
 }
 
-static int load_steps(plan *p, const yaml_tree *t, int seq, const stage_class *const *stages, char *err) {
+static int load_steps(plan *p, const yaml_tree *t, int seq, const stage_class *const *stages, size_t *budget, char *err) {
     if (yaml_tree_kind(t, seq) != YAML_TREE_SEQ) return node_err(t, seq, err, "'steps' must be a list", NULL, NULL);
     size_t n = yaml_tree_len(t, seq);
     p->steps = xcalloc(n ? n : 1, sizeof *p->steps);
@@ -196,7 +214,7 @@ static int load_steps(plan *p, const yaml_tree *t, int seq, const stage_class *c
         st->kv = xcalloc(nkv ? nkv : 1, sizeof *st->kv);
         for (size_t k = 0; k < nkv; k++) {
             int kk, vv = yaml_tree_pair(t, vnode, k, &kk);
-            if (read_kv(&st->kv[st->nkv], t, kk, vv, err)) { st->nkv++; return -1; }
+            if (read_kv(&st->kv[st->nkv], t, kk, vv, budget, err)) { st->nkv++; return -1; }
             st->nkv++;
         }
     }
@@ -215,6 +233,7 @@ int plan_load(plan *p, const char *path, const stage_class *const *stages, char 
     yaml_tree *t;
     if (yaml_tree_load_string(&t, p->text.p ? p->text.p : "", p->text.len, path, err)) return -1;
     int root = yaml_tree_root(t), r = -1;
+    size_t budget = PLAN_EXPAND_MAX(p->text.len);
     if (yaml_tree_kind(t, root) != YAML_TREE_MAP) { node_err(t, root, err, "a pipeline is a mapping (input:, steps:, output:)", NULL, NULL); goto out; }
     for (size_t i = 0; i < yaml_tree_len(t, root); i++) {
         int k, v = yaml_tree_pair(t, root, i, &k);
@@ -229,12 +248,12 @@ int plan_load(plan *p, const char *path, const stage_class *const *stages, char 
             goto out;
         }
         if (!strcmp(key, "input")) {
-            if (yaml_tree_kind(t, v) == YAML_TREE_SCALAR) { if (add_input(p, t, v, yaml_tree_scalar(t, v), err)) goto out; }
+            if (yaml_tree_kind(t, v) == YAML_TREE_SCALAR) { if (add_input(p, t, v, yaml_tree_scalar(t, v), &budget, err)) goto out; }
             else if (yaml_tree_kind(t, v) == YAML_TREE_SEQ) {
                 for (size_t j = 0; j < yaml_tree_len(t, v); j++) {
                     int it = yaml_tree_item(t, v, j);
                     if (!yaml_tree_scalar(t, it)) { node_err(t, it, err, "input entries are paths or globs", NULL, NULL); goto out; }
-                    if (add_input(p, t, it, yaml_tree_scalar(t, it), err)) goto out;
+                    if (add_input(p, t, it, yaml_tree_scalar(t, it), &budget, err)) goto out;
                 }
             } else { node_err(t, v, err, "'input' is a path, a glob or a list of them", NULL, NULL); goto out; }
         } else if (!strcmp(key, "workers")) {
@@ -244,7 +263,7 @@ int plan_load(plan *p, const char *path, const stage_class *const *stages, char 
             if (parse_int(t, v, key, &p->seed, err)) goto out;
             p->has_seed = 1;
         } else if (!strcmp(key, "steps")) {
-            if (load_steps(p, t, v, stages, err)) goto out;
+            if (load_steps(p, t, v, stages, &budget, err)) goto out;
         } else if (!strcmp(key, "output")) {
             if (yaml_tree_kind(t, v) != YAML_TREE_MAP) { node_err(t, v, err, "'output' is a mapping {dir: DIR, compress: zstd|gzip|none}", NULL, NULL); goto out; }
             static const char *const out_keys[] = { "dir", "compress", "rejects", NULL };
@@ -270,7 +289,7 @@ int plan_load(plan *p, const char *path, const stage_class *const *stages, char 
             p->tokenize = xcalloc(n ? n : 1, sizeof *p->tokenize);
             for (size_t j = 0; j < n; j++) {
                 int kk, vv = yaml_tree_pair(t, v, j, &kk);
-                if (read_kv(&p->tokenize[p->ntokenize], t, kk, vv, err)) { p->ntokenize++; goto out; }
+                if (read_kv(&p->tokenize[p->ntokenize], t, kk, vv, &budget, err)) { p->ntokenize++; goto out; }
                 p->ntokenize++;
             }
         }

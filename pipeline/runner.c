@@ -305,10 +305,14 @@ static int prepare_dir(run *R, char *err) {
     char *dd = path2(wdir, "done"), *sd = path2(wdir, "stage"), *rd = path2(p->out_dir, "rejects");
     if (!r && (stream_mkdirs(dd, err) || stream_mkdirs(sd, err) || (p->keep_rejects && stream_mkdirs(rd, err)))) r = -1;
     if (!r) {
-        clean_tmp(p->out_dir);
-        clean_tmp(sd);
-        clean_tmp(dd);
-        if (p->keep_rejects) clean_tmp(rd);
+        /* With --tasks, other tasks may be writing beside us right now (Slurm array tasks on
+         * a shared filesystem): leave temporary files to the single run that ends the job. */
+        if (R->o->tasks <= 1) {
+            clean_tmp(p->out_dir);
+            clean_tmp(sd);
+            clean_tmp(dd);
+            if (p->keep_rejects) clean_tmp(rd);
+        }
         buf h = {0};
         buf_printf(&h, "%s\n", hex);
         r = stream_write_file(hashf, h.p, h.len, err);

@@ -28,6 +28,21 @@ static int load(yaml_tree **out, yaml_parser_t *p, const char *name, char *err) 
         yaml_tree_free(t);
         return err_set(err, "%s: empty YAML document", name);
     }
+    /* a second document would be silently ignored: refuse it */
+    yaml_document_t next;
+    if (!yaml_parser_load(p, &next)) {
+        err_set(err, "%s:%zu:%zu: invalid YAML: %s", name, p->problem_mark.line + 1, p->problem_mark.column + 1,
+                p->problem ? p->problem : "parse error");
+        yaml_tree_free(t);
+        return -1;
+    }
+    if (yaml_document_get_root_node(&next)) {
+        size_t line = next.start_mark.line + 1;
+        yaml_document_delete(&next);
+        yaml_tree_free(t);
+        return err_set(err, "%s:%zu: a second YAML document ('---'): only one is allowed", name, line);
+    }
+    yaml_document_delete(&next);
     *out = t;
     return 0;
 }

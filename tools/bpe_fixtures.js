@@ -8,13 +8,45 @@
 // (encoding each piece alone must give the same ids as encoding the whole text), so the C
 // pre-tokenizer can be tested even where the rank files are absent.
 // Usage: node tools/bpe_fixtures.js [NODE_MODULES_DIR]   (needs `npm install tiktoken`)
+// Random mode (differential test, nothing committed):
+//   node tools/bpe_fixtures.js --random SEED DIR [NODE_MODULES_DIR]
+// writes DIR/texts.jsonl (3,000 strings drawn from a palette of tricky characters) and
+// DIR/{gpt2,cl100k,o200k}.txt (tiktoken's ids, one comma-separated line per text).
 const fs = require('fs');
 const path = require('path');
 const { execSync } = require('child_process');
 const top = path.resolve(__dirname, '..');
-const nm = process.argv[2] || path.join(top, 'tests/node_modules');
+const randomMode = process.argv[2] === '--random';
+const nm = (randomMode ? process.argv[5] : process.argv[2]) || path.join(top, 'tests/node_modules');
 const { get_encoding } = require(path.join(nm, 'tiktoken'));
 const out = path.join(top, 'tests/fixtures/bpe');
+
+if (randomMode) {
+  let s = Number(process.argv[3] || 1);
+  const dir = process.argv[4];
+  const rnd = () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
+  const pal = ["a", "b", "Z", "Q", "'", "'s", "'S", "'ll", "'LL", "'re", "\u017f", " ", "  ", "\t", "\n", "\r", "\r\n",
+    "\u00a0", "\u3000", "\u2009", "\u0085", "\u200b", "\ufeff", "1", "23", "\u0663", "\u00bd", "\u2167", "0", ".", ",",
+    "!", "/", "//", "-", "_", "(", ")", "\"", "\u00e9", "\u00c9", "e\u0301", "\u0301", "\u20dd", "\u01c5", "\u02b0",
+    "\u4e2d", "\u6587", "\ud55c", "\u30a2", "\uff71", "\u0e01", "\u0e31", "\u0939", "\u093f", "\u0627", "\u03c9",
+    "\u03a9", "\u{1F600}", "\u{1F468}\u200d\u{1F469}\u200d\u{1F467}", "\u{1F1EB}\u{1F1F7}", "\u{1F3F3}\ufe0f\u200d\u{1F308}",
+    "\u{1D573}", "\u{10348}", "\u00df", "\u0130", "\u0131", "\u01c4", "\u01c6"];
+  const texts = [];
+  for (let i = 0; i < 3000; i++) {
+    const n = 1 + Math.floor(rnd() * 12);
+    let t = '';
+    for (let k = 0; k < n; k++) t += pal[Math.floor(rnd() * pal.length)];
+    texts.push(t);
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'texts.jsonl'), texts.map(t => JSON.stringify({ text: t })).join('\n') + '\n');
+  for (const [short, name] of [['gpt2', 'gpt2'], ['cl100k', 'cl100k_base'], ['o200k', 'o200k_base']]) {
+    const enc = get_encoding(name);
+    fs.writeFileSync(path.join(dir, short + '.txt'), texts.map(t => Array.from(enc.encode(t, [], [])).join(',')).join('\n') + '\n');
+    enc.free();
+  }
+  process.exit(0);
+}
 
 const WS = '\\t\\n\\x0B\\f\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000';
 function jsRegex(pat) {

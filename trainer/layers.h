@@ -22,7 +22,6 @@
 #include <cblas.h>
 #include <omp.h>
 #include <stdint.h>
-#include <stdlib.h>
 
 #ifndef LAYER_REAL
 #error "define LAYER_REAL (float or double) before including layers.h"
@@ -77,25 +76,22 @@ static inline void layer_gemm1(int ta, int tb, int m, int n, int k, real alpha, 
 }
 
 /* C = alpha * op(A) op(B) + beta * C, row-major, in the precision of `real`.
- * Parallel over OpenMP threads with single-threaded BLAS, one block of the output per thread
- * (blocks of 32-aligned rows or columns, so each thread packs the shared operand once).
- * Every output element is still computed by one BLAS call over the whole inner dimension in
- * BLAS's fixed order, so results do not depend on the thread count (tested), and no BLAS
- * thread pool competes with OpenMP's for the cores. */
+ * Parallel over OpenMP threads with single-threaded BLAS on blocks of the output. The blocks
+ * depend only on the shape, never on the thread count: BLAS's result for an element can
+ * depend on the shape of the call it is computed in (OpenBLAS has separate small-matrix
+ * kernels), so a thread-count-dependent split would change the low bits of the losses.
+ * About 8 blocks: every thread of a small machine is busy, and re-packing the shared
+ * operand per block costs little (measured). No BLAS thread pool competes with OpenMP's. */
 static inline void layer_gemm(int ta, int tb, int m, int n, int k, real alpha, const real *a,
                               int lda, const real *b, int ldb, real beta, real *c, int ldc) {
-    int nt = omp_get_max_threads();
-    if (nt < 2 || omp_in_parallel() || (double)m * n * k < 262144.0) {
+    if (omp_in_parallel() || (double)m * n * k < 262144.0) {
         layer_gemm1(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
     int split_m = m >= n, dim = split_m ? m : n;
-    static int parts_env = -1;
-    if (parts_env < 0) { const char *e = getenv("WN_GEMM_PARTS"); parts_env = e ? atoi(e) : 0; }
-    if (parts_env > 0) nt = parts_env;
-    int part = ((dim + nt - 1) / nt + 31) / 32 * 32;
+    int part = ((dim + 7) / 8 + 31) / 32 * 32;
     int nparts = (dim + part - 1) / part;
-    #pragma omp parallel for schedule(static, 1)
+    #pragma omp parallel for schedule(static)
     for (int p = 0; p < nparts; p++) {
         int lo = p * part, len = dim - lo < part ? dim - lo : part;
         if (split_m)

@@ -159,7 +159,7 @@ llm_timeout_fails_the_run() {
   have || return 0; start_server || return $(( $? == 2 ? 0 : 1 )); twodocs
   expect_status 1 $W augment -m llm --endpoint "$URL" --model slow --timeout 0.3 --retries 0 in.jsonl; rc=$?
   stop_server; [ $rc = 0 ] || return
-  expect_err 'winnow augment: .*a: llm: timeout after 0.3s'
+  expect_err 'winnow augment: in.jsonl:1: document a: llm: timeout after 0.3s'
 }
 t llm_timeout_fails_the_run llm_timeout_fails_the_run
 

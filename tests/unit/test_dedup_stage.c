@@ -194,6 +194,12 @@ static const char *const zh_words[] = {
     "历史", "教育", "政府", "市场", "企业", "环境", "健康", "未来", "世界", "学习",
 };
 
+static const char *const ja_words[] = {
+    "東京", "大学", "研究", "結果", "データ", "学習", "言語", "モデル", "処理", "分析",
+    "システム", "情報", "方法", "問題", "技術", "開発", "社会", "経済", "文化", "歴史",
+    "教育", "政府", "市場", "企業", "環境", "健康", "未来", "世界", "日本", "新聞",
+};
+
 /* docs[i] = {"id": ids[i], "text": texts[i]} */
 static void make_docs(buf *store, const char **docs, const char *const *ids, buf *texts, int n) {
     for (int i = 0; i < n; i++) {
@@ -255,6 +261,15 @@ TEST(near_chinese_pair_without_spaces_is_detected) {
     const char *opts[] = { "mode=near", NULL };
     got g;
     CHECK_EQ_INT(near_pair(zh_words, N(zh_words), "", "香蕉", opts, &g), 0);
+    CHECK_EQ_STR(g.out.p, "orig other");
+    CHECK(!strncmp(g.rej.p, "copy: near-duplicate: of orig", 29));
+    got_free(&g);
+}
+
+TEST(near_japanese_pair_without_spaces_is_detected) {
+    const char *opts[] = { "mode=near", NULL };
+    got g;
+    CHECK_EQ_INT(near_pair(ja_words, N(ja_words), "", "バナナ", opts, &g), 0);
     CHECK_EQ_STR(g.out.p, "orig other");
     CHECK(!strncmp(g.rej.p, "copy: near-duplicate: of orig", 29));
     got_free(&g);

@@ -386,3 +386,33 @@ TEST(rep_empty_text_is_all_zero) {
     CHECK_EQ_INT(rep(&c, ""), 0);
     CHECK_NEAR(sg.dup_line_char_frac, 0, 0);
 }
+
+TEST(words_fused_ascii_path_matches_the_text_words_path) {
+    const char alphabet[] = "aZ09_.,;:'\" \n\r\t-#!?()x@\x01";
+    filter_cfg c = none();
+    filter_state *a = filter_state_new(), *b = filter_state_new();
+    filter_prepare(a, &c, ferr);
+    filter_prepare(b, &c, ferr);
+    b->no_fused = 1;
+    char s[200];
+    uint64_t r = 7;
+    for (int iter = 0; iter < 5000; iter++) {
+        size_t n = 1 + iter % 80;
+        for (size_t i = 0; i < n; i++) {
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            s[i] = alphabet[(r >> 33) % (sizeof alphabet - 1)];
+        }
+        s[n] = 0;
+        filter_begin(a);
+        filter_begin(b);
+        CHECK(filter_words(a, s, n, ferr) == 0 && filter_words(b, s, n, ferr) == 0);
+        int same = a->nw == b->nw;
+        for (size_t i = 0; same && i < a->nw; i++)
+            same = a->spans.v[i].off == b->spans.v[i].off && a->spans.v[i].len == b->spans.v[i].len &&
+                   a->w[i].hash == b->w[i].hash && a->w[i].chars == b->w[i].chars &&
+                   a->w[i].alpha == b->w[i].alpha && a->w[i].symbol == b->w[i].symbol;
+        if (!same) { test_fail(__FILE__, __LINE__, "fused and generic words differ on '%s'", s); break; }
+    }
+    filter_state_free(a);
+    filter_state_free(b);
+}

@@ -123,3 +123,32 @@ TEST(norm_simplify_empty_and_all_punctuation_give_empty) {
     buf_free(&o);
     norm_ctx_free(c);
 }
+
+TEST(norm_simplify_mixed_text_matches_icu_path) {
+    /* ASCII stretches take the byte loop, others ICU: the seams must not show */
+    static const char *const pieces[] = {
+        "a", "Z", "9", "1,5", " ", "  ", "\t", "\n", ".", "-", "'", "caf\xc3\xa9", "\xce\xa3", "\xce\xa3\xce\x9f\xce\xa3",
+        "\xe4\xb8\xad\xe6\x96\x87", "\xef\xbc\x91", "\xef\xbc\x92", "\xcc\x81", "\xe2\x80\x9c", "\xe2\x80\x99", "\xc2\xa0",
+        "\xe3\x80\x80", "\xd9\xa3", "x\xcd\xbe", "ABC", "word", "0", "\x1c",
+    };
+    norm_ctx *c = norm_ctx_new();
+    buf a = {0}, b = {0}, s = {0};
+    char err[ERR_MAX];
+    uint64_t r = 0x9E3779B97F4A7C15ULL;
+    for (int it = 0; it < 3000; it++) {
+        buf_reset(&s);
+        int len = (int)(r % 60);
+        for (int i = 0; i < len; i++) {
+            r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+            /* long ASCII runs too, so both kinds of stretch occur */
+            if (r % 5 == 0) buf_adds(&s, "plain ascii words and 42 numbers here, then more text to pass the window ");
+            else buf_adds(&s, pieces[r % (sizeof pieces / sizeof pieces[0])]);
+        }
+        r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+        CHECK_EQ_INT(norm_simplify(c, s.p ? s.p : "", s.len, &a, err), 0);
+        CHECK_EQ_INT(norm_simplify_icu(c, s.p ? s.p : "", s.len, &b, err), 0);
+        CHECK_EQ_MEM(a.p, a.len, b.p, b.len);
+    }
+    buf_free(&a); buf_free(&b); buf_free(&s);
+    norm_ctx_free(c);
+}
