@@ -97,43 +97,48 @@ bpt_winnow() {  # tokenizer -> bytes/token on held-out
   awk -v b="$(wc -c <"$HELD")" -v t="$(wc -c <"$D/held.u32")" 'BEGIN{printf "%.3f", b/(t/4)}'
 }
 
-train_run() {  # vocab minfreq -> "seconds maxrssKB"
-  /usr/bin/time -f "%e %M" -o "$D/time_out" "$W" bpe train --text "$TXT" --vocab-size "$1" --min-frequency "$2" \
+train_run() {  # vocab minfreq -> "wall maxrssKB cpu"
+  /usr/bin/time -f "%e %M %U %S" -o "$D/time_out" "$W" bpe train --text "$TXT" --vocab-size "$1" --min-frequency "$2" \
      --special '<|endoftext|>' -j "$J" -o "$D/bpe_w$1.json" 2>/dev/null || exit 1
-  cat "$D/time_out"
+  awk '{ print $1, $2, $3 + $4 }' "$D/time_out"
 }
 for v in 8192 30000; do
-  : >"$D/t_tr_$v"; : >"$D/m_tr_$v"
+  : >"$D/t_tr_$v"; : >"$D/m_tr_$v"; : >"$D/c_tr_$v"
   mf=2; [ "$v" = 30000 ] && mf=1
-  for r in $(seq "$RUNS"); do train_run "$v" "$mf" >"$D/tr_line"; awk '{print $1}' "$D/tr_line" >>"$D/t_tr_$v"; awk '{print $2}' "$D/tr_line" >>"$D/m_tr_$v"; done
-  echo "winnow bpe train vocab $v -j $J: $(median <"$D/t_tr_$v") s, peak RSS $(sort -n "$D/m_tr_$v" | tail -1) KB, held-out $(bpt_winnow "$D/bpe_w$v.json") bytes/token"
+  for r in $(seq "$RUNS"); do
+    train_run "$v" "$mf" >"$D/tr_line"
+    awk '{print $1}' "$D/tr_line" >>"$D/t_tr_$v"; awk '{print $2}' "$D/tr_line" >>"$D/m_tr_$v"; awk '{print $3}' "$D/tr_line" >>"$D/c_tr_$v"
+  done
+  echo "winnow bpe train vocab $v -j $J: $(median <"$D/t_tr_$v") s wall, $(median <"$D/c_tr_$v") CPU-s, peak RSS $(sort -n "$D/m_tr_$v" | tail -1) KB, held-out $(bpt_winnow "$D/bpe_w$v.json") bytes/token"
 done
 wt8=$(median <"$D/t_tr_8192"); wt30=$(median <"$D/t_tr_30000")
+wc8=$(median <"$D/c_tr_8192"); wc30=$(median <"$D/c_tr_30000")
 
 if [ "$have_node" = 1 ] && [ -d "$NM/tokenizers" ]; then
-  : >"$D/t_hftr"
+  : >"$D/t_hftr"; : >"$D/c_hftr"
   for r in $(seq "$PEER_RUNS"); do
-    RAYON_NUM_THREADS=$J /usr/bin/time -f "%e %M" -o "$D/time_out" node "$TOP/bench/bpe_peers.js" hf-train "$TXT" "$D/bpe_hf30k.json" >"$D/hf_line" 2>/dev/null || break
-    awk '{print $1}' "$D/hf_line" >>"$D/t_hftr"
+    RAYON_NUM_THREADS=$J /usr/bin/time -f "%e %M" -o "$D/time_out" node "$TOP/bench/bpe_peers.js" hf-train "$TXT" "$D/bpe_hf30k.json" 2>/dev/null |
+      grep -E '^[0-9]' | tail -1 >"$D/hf_line" || break
+    awk '{print $1}' "$D/hf_line" >>"$D/t_hftr"; awk '{print $4}' "$D/hf_line" >>"$D/c_hftr"
   done
-  hft=$(median <"$D/t_hftr")
-  hfb=$(node "$TOP/bench/bpe_peers.js" hf-count "$D/bpe_hf30k.json" "$HELD" | awk -v h="$(wc -c <"$HELD")" '{printf "%.3f", h/$3}')
-  echo "HF tokenizers trainer vocab 30000 (default BpeTrainer) RAYON $J: $hft s (train call), peak RSS $(awk '{print $2}' "$D/time_out") KB, held-out $hfb bytes/token"
-  echo "  train speed ratio at vocab 30000: HF / winnow = $(ratio "$hft" "$wt30")x   (target >= 3x)"
+  hft=$(median <"$D/t_hftr"); hfc=$(median <"$D/c_hftr")
+  hfb=$(node "$TOP/bench/bpe_peers.js" hf-count "$D/bpe_hf30k.json" "$HELD" | grep -E '^[0-9]' | tail -1 | awk -v h="$(wc -c <"$HELD")" '{printf "%.3f", h/$3}')
+  echo "HF tokenizers trainer vocab 30000 (default BpeTrainer) RAYON $J: $hft s wall, $hfc CPU-s (train call), peak RSS $(awk '{print $2}' "$D/time_out") KB, held-out $hfb bytes/token"
+  echo "  train speed ratio at vocab 30000: HF / winnow = $(ratio "$hft" "$wt30")x wall, $(ratio "$hfc" "$wc30")x CPU   (target >= 3x)"
 fi
 
 if command -v spm_train >/dev/null; then
-  : >"$D/t_spm"
+  : >"$D/t_spm"; : >"$D/c_spm"
   for r in $(seq "$PEER_RUNS"); do
-    /usr/bin/time -f "%e %M" -o "$D/time_out" spm_train --input="$TXT" --model_prefix="$D/bpe_spm8k" --vocab_size=8192 \
+    /usr/bin/time -f "%e %M %U %S" -o "$D/time_out" spm_train --input="$TXT" --model_prefix="$D/bpe_spm8k" --vocab_size=8192 \
       --model_type=bpe --num_threads="$J" --byte_fallback=true --character_coverage=1.0 \
       --input_sentence_size=100000000 --max_sentence_length=100000 >/dev/null 2>&1 || break
-    awk '{print $1}' "$D/time_out" >>"$D/t_spm"
+    awk '{print $1}' "$D/time_out" >>"$D/t_spm"; awk '{print $3 + $4}' "$D/time_out" >>"$D/c_spm"
   done
-  spt=$(median <"$D/t_spm")
+  spt=$(median <"$D/t_spm"); spc=$(median <"$D/c_spm")
   spb=$(spm_encode --model="$D/bpe_spm8k.model" --output_format=id <"$HELD" | wc -w | awk -v h="$(wc -c <"$HELD")" '{printf "%.3f", h/$1}')
-  echo "sentencepiece spm_train bpe vocab 8192 ($J threads): $spt s, peak RSS $(awk '{print $2}' "$D/time_out") KB, held-out $spb bytes/token"
-  echo "  train speed ratio at vocab 8192: sentencepiece / winnow = $(ratio "$spt" "$wt8")x"
+  echo "sentencepiece spm_train bpe vocab 8192 ($J threads): $spt s wall, $spc CPU-s, peak RSS $(awk '{print $2}' "$D/time_out") KB, held-out $spb bytes/token"
+  echo "  train speed ratio at vocab 8192: sentencepiece / winnow = $(ratio "$spt" "$wt8")x wall, $(ratio "$spc" "$wc8")x CPU"
 else
   echo "sentencepiece skipped (apt-get install sentencepiece)"
 fi

@@ -7,7 +7,7 @@ export TOP="$(pwd)" WINNOW="${WINNOW:-$(pwd)/winnow}"
 export SHARED="${SHARED:-$TOP/../shared}"
 mkdir -p bench/data
 status=0
-for b in ${1:-jsonl streams dedup filter bpe tokenize train}; do
+for b in ${1:-jsonl streams dedup filter tag augment bpe tokenize train}; do
   [ -f "bench/$b.sh" ] || { echo "bench: no bench/$b.sh"; continue; }
   echo "== bench $b =="
   sh "bench/$b.sh" || { echo "bench $b: failed"; status=1; }

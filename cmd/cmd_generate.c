@@ -86,6 +86,24 @@ static bpe *load_tokenizer(const gen_cfg *cfg, const ckpt_meta *meta, char *err)
     return t;
 }
 
+/* A sampled token boundary can split a UTF-8 character: replace invalid sequences with
+ * U+FFFD so the JSON lines stay valid UTF-8. */
+static void utf8_clean(const char *p, size_t n, buf *out) {
+    const unsigned char *s = (const unsigned char *)p;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        int ok = len && i + len <= n;
+        for (size_t k = 1; ok && k < len; k++) ok = (s[i + k] & 0xc0) == 0x80;
+        if (ok && len == 2) ok = c >= 0xc2;
+        if (ok && len == 3) ok = !(c == 0xe0 && s[i + 1] < 0xa0) && !(c == 0xed && s[i + 1] >= 0xa0);
+        if (ok && len == 4) ok = c <= 0xf4 && !(c == 0xf0 && s[i + 1] < 0x90) && !(c == 0xf4 && s[i + 1] >= 0x90);
+        if (ok) { buf_add(out, p + i, len); i += len; }
+        else { buf_adds(out, "\xEF\xBF\xBD"); i++; }
+    }
+}
+
 static void metrics_json(const gen_stats *s, buf *b) {
     double n = s->samples ? (double)s->samples : 1;
     buf_printf(b, "{\"samples\": %zu, \"ttr96\": ", s->samples);
@@ -161,7 +179,10 @@ int cmd_generate(int argc, char **argv) {
                 buf_adds(&out, "{\"prompt\": ");
                 json_write_string(&out, prompts.v[p], strlen(prompts.v[p]));
                 buf_printf(&out, ", \"sample\": %lld, \"text\": ", s);
-                json_write_string(&out, text.p ? text.p : "", text.len);
+                buf clean = { 0 };
+                utf8_clean(text.p ? text.p : "", text.len, &clean);
+                json_write_string(&out, clean.p ? clean.p : "", clean.len);
+                buf_free(&clean);
                 buf_printf(&out, ", \"tokens\": %zu, \"ttr96\": ", nm);
                 json_write_double(&out, gen_ttr_last(gen, nm, 96));
                 buf_adds(&out, ", \"rep4\": ");

@@ -42,7 +42,7 @@ static const opt_def submit_opts[] = {
     { "time", 't', OPT_STRING, S(time), NULL, "time limit per task (sbatch --time, e.g. 2:00:00)", 0, 0, NULL, "T" },
     { "max-parallel", 0, OPT_INT, S(max_parallel), "0", "at most K array tasks at once (--array=...%K; 0: no limit)", 0, 1e6, NULL, "K" },
     { "winnow", 0, OPT_STRING, S(winnow), NULL, "the winnow binary the jobs run (default: this one)", 0, 0, NULL, "PATH" },
-    { "dry-run", 'n', OPT_BOOL, S(dry_run), NULL, "write the scripts and print them; submit nothing", 0, 0, NULL, NULL },
+    { "dry-run", 'n', OPT_BOOL, S(dry_run), NULL, "write the scripts and say what would be submitted; submit nothing", 0, 0, NULL, NULL },
     OPT_DEF_END,
 };
 static const opt_def status_opts[] = {
@@ -108,12 +108,13 @@ static int sbatch(const char *script, const char *dependency, char *job, size_t 
     return r;
 }
 
-/* Slurm's view of our jobs: sacct (finished ones, when accounting is on), then squeue. */
-static void query_states(const slurm_record *r, slurm_states *st) {
+/* Slurm's view of our jobs: sacct (finished ones, when accounting is on), then squeue.
+ * -1 when squeue failed (Slurm unreachable: unfinished tasks' states are unknown). */
+static int query_states(const slurm_record *r, slurm_states *st) {
     buf ids = {0};
     for (size_t i = 0; i < r->narrays; i++) buf_printf(&ids, "%s%s", ids.len ? "," : "", r->arrays[i].job);
     for (size_t i = 0; i < r->finish.n; i++) buf_printf(&ids, "%s%s", ids.len ? "," : "", r->finish.v[i]);
-    if (!ids.len) return;
+    if (!ids.len) return 0;
     buf out = {0};
     char *sacct[] = { "sacct", "-n", "-X", "-P", "-o", "JobID,State", "-j", ids.p, NULL };
     int fd = dup(2), nul = open("/dev/null", O_WRONLY);   /* sacct complains when accounting is off */
@@ -124,9 +125,11 @@ static void query_states(const slurm_record *r, slurm_states *st) {
     buf_reset(&out);
     struct passwd *pw = getpwuid(getuid());
     char *squeue[] = { "squeue", "-h", "-r", "-t", "all", "-o", "%i|%T", "-u", pw ? pw->pw_name : "root", NULL };
-    if (run_capture(squeue, &out) == 0) slurm_states_parse(st, out.p ? out.p : "");
+    int ok = run_capture(squeue, &out) == 0;
+    if (ok) slurm_states_parse(st, out.p ? out.p : "");
     buf_free(&out);
     buf_free(&ids);
+    return ok ? 0 : -1;
 }
 
 /* ---------- the plan and the record ---------- */
@@ -209,6 +212,7 @@ typedef struct view {
     slurm_task_state finish;
     const slurm_job_state *finish_js;
     size_t counts[5];
+    int slurm_ok;           /* squeue answered */
 } view;
 
 static int file_exists(const char *dir, const char *name) {
@@ -243,7 +247,8 @@ static int view_load(view *v, const char *out_dir) {
     plan_hash(&v->p, hex);
     if (v->rec.plan_hash && strcmp(hex, v->rec.plan_hash))
         fprintf(stderr, "winnow slurm: warning: %s or its inputs changed since it was submitted\n", v->rec.pipeline);
-    query_states(&v->rec, &v->st);
+    v->slurm_ok = !query_states(&v->rec, &v->st);
+    if (!v->slurm_ok) fprintf(stderr, "winnow slurm: warning: squeue failed: the state of unfinished tasks is unknown\n");
     size_t g;
     has_global(&v->p, &g);
     v->ntasks = g > 0 ? v->rec.tasks : 0;
@@ -464,7 +469,7 @@ static int cmd_submit(int argc, char **argv) {
                            .max_parallel = (int)c.max_parallel };
         buf rec = {0};
         slurm_record_text(&r, &rec);
-        if (stream_write_file(rf, rec.p, rec.len, err)) { cmd_error("slurm", "%s", err); st = 1; }
+        if (!c.dry_run && stream_write_file(rf, rec.p, rec.len, err)) { cmd_error("slurm", "%s", err); st = 1; }
         buf_free(&rec);
         if (!st) {
             int *idx = xcalloc((size_t)tasks + 1, sizeof *idx);
@@ -535,6 +540,12 @@ static int cmd_resubmit(int argc, char **argv) {
     if (r) { opt_free(resubmit_opts, &c); return r == -2 ? 0 : 2; }
     view v;
     if (view_load(&v, argv[0])) { opt_free(resubmit_opts, &c); return 1; }
+    if (!v.slurm_ok) {
+        cmd_error("slurm", "squeue failed: not resubmitting tasks that may still be queued or running");
+        view_free(&v);
+        opt_free(resubmit_opts, &c);
+        return 1;
+    }
     int st = 0;
     int *idx = xcalloc((size_t)v.ntasks + 1, sizeof *idx);
     size_t n = 0;

@@ -13,18 +13,6 @@
 #define WINNOW_VERSION "0.1.0"
 #endif
 
-/* Commands still being built are weak so the tree links while they land. */
-#define WEAK __attribute__((weak))
-extern const stage_class dedup_stage WEAK, filter_stage WEAK, tag_stage WEAK, augment_stage WEAK;
-int cmd_bpe(int, char **) WEAK;
-int cmd_tokenize(int, char **) WEAK;
-int cmd_shards(int, char **) WEAK;
-int cmd_train(int, char **) WEAK;
-int cmd_eval(int, char **) WEAK;
-int cmd_generate(int, char **) WEAK;
-int cmd_run(int, char **);
-int cmd_ablate(int, char **);
-int cmd_slurm(int, char **) WEAK;
 
 typedef struct command {
     const char *name;

@@ -116,14 +116,12 @@ int dstore_get(dstore *s, size_t i, buf *out, char *err) {
 
 enum { XSORT_RUNBUF = 4096 };   /* at most this many records read at once from each run */
 
-static size_t g_words;   /* qsort has no context argument; xsort is single-threaded */
-
 static inline int rec_cmp(const uint64_t *a, const uint64_t *b, size_t w) {
     for (size_t i = 0; i < w; i++)
         if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
     return 0;
 }
-static int rec_cmp_q(const void *a, const void *b) { return rec_cmp(a, b, g_words); }
+static int rec_cmp_q(const void *a, const void *b, void *words) { return rec_cmp(a, b, *(size_t *)words); }
 
 void xsort_init(xsort *x, size_t words, size_t mem_limit, const char *tmpdir) {
     memset(x, 0, sizeof *x);
@@ -147,8 +145,7 @@ void xsort_free(xsort *x) {
 }
 
 static void sort_mem(xsort *x) {
-    g_words = x->words;
-    qsort(x->v, x->n, x->words * 8, rec_cmp_q);
+    qsort_r(x->v, x->n, x->words * 8, rec_cmp_q, &x->words);
 }
 
 static int write_run(xsort *x, char *err) {

@@ -125,14 +125,15 @@ struct filter_state {
     size_t tabcap, tabmask;
     /* per word position: prefix hashes and lengths, "n-gram repeats" bits */
     uint64_t *prefix;  size_t capprefix;
-    uint8_t *rep; size_t cappos;
-    uint64_t stop_mask;                         /* bit (hash & 63) of each stop word */
+    uint8_t *rep; uint32_t *pos; size_t cappos;
+    uint64_t *masks; size_t capmasks;           /* ASCII class bitmasks, 8 per 64 bytes */
+    uint64_t stop_tab[256];                     /* stop-word hashes by their top byte (0: empty) */
     buf scratch, edited, lower;
     /* language-resolved settings */
     uint64_t stop_hash[64]; char *stop_words[64]; size_t nstop;
     uint32_t term[64]; size_t nterm;            /* terminal punctuation code points */
     int spaceless;                              /* zh/ja/th: c4 counts ICU words per line */
-    int no_fused;                               /* tests: always go through text_words */
+    int no_fused;                               /* tests: 1 always text_words, 2 scalar ASCII path */
 };
 
 int filter_words(filter_state *st, const char *t, size_t n, char *err);

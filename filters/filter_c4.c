@@ -26,7 +26,8 @@
  *    Python lower() can complete an ASCII phrase here).
  *  - with --lang zh/ja/th (no spaces between words) step 4 counts ICU words, since
  *    line.split() would see one word per line.
- * Costs: one pass over each line for strip/split (stopping early when the line is short), one
+ * Costs: per line a strip, a word count that stops at the minimum, a look for long words at
+ * every c4-max-word-length-th byte (only lines longer than that), one
  * scan of surviving lines for the phrases (a 4-byte signature test per position, then a
  * compare), memchr for '{'; the kept text is built in
  * st->edited (no allocation once grown).
@@ -43,32 +44,51 @@ __attribute__((constructor)) static void c4_tables_init(void) {
     for (int c = 0; c < 128; c++) ascii_ws[c] = filter_py_isspace((uint32_t)c);
 }
 
-/* line.split(): number of words and the longest word in code points. Stops counting once
- * `enough` words are seen and no word can be longer than `maxlen` (the line is not longer). */
-static void split_words(const char *p, size_t n, long long enough, long long maxlen,
-                        long long *nwords, long long *longest) {
+static inline int ws_at(const unsigned char *s, size_t i) {
+    uint32_t cp;
+    if (s[i] < 0x80) return ascii_ws[s[i]];
+    text_utf8_next(s + i, &cp);
+    return filter_py_isspace(cp);
+}
+
+/* Does line.split() have a word of more than maxlen code points? Such a word covers more than
+ * maxlen bytes, so it covers a byte offset that is a multiple of maxlen: only the runs through
+ * those offsets are measured. */
+static int has_long_word(const char *p, size_t n, long long maxlen) {
+    if (maxlen < 0 || (long long)n <= maxlen) return 0;
     const unsigned char *s = (const unsigned char *)p;
-    long long k = 0, best = 0, cur = 0;
-    int short_line = maxlen < 0 || (long long)n <= maxlen;
-    size_t i = 0;
-    while (i < n) {
-        uint32_t cp;
-        int l = 1;
-        if (s[i] < 0x80) cp = s[i];
-        else l = text_utf8_next(s + i, &cp);
-        if (cp < 0x80 ? ascii_ws[cp] : filter_py_isspace(cp)) {
-            if (cur) {
-                k++;
-                if (cur > best) best = cur;
-                cur = 0;
-                if (short_line && k >= enough) break;
-            }
-        } else cur++;
-        i += (size_t)l;
+    size_t step = maxlen > 0 ? (size_t)maxlen : 1;
+    for (size_t at = step - 1; at < n; at += step) {
+        size_t a = at;
+        while (a > 0 && (s[a] & 0xC0) == 0x80) a--;          /* start of the code point */
+        if (ws_at(s, a)) continue;
+        while (a > 0) {                                        /* back to the run's start */
+            size_t b = a - 1;
+            while (b > 0 && (s[b] & 0xC0) == 0x80) b--;
+            if (ws_at(s, b)) break;
+            a = b;
+        }
+        long long chars = 0;
+        for (size_t i = a; i < n && !ws_at(s, i); ) {
+            i += s[i] < 0x80 ? 1 : (size_t)text_utf8_next(s + i, &(uint32_t){0});
+            if (++chars > maxlen) return 1;
+        }
     }
-    if (cur) { k++; if (cur > best) best = cur; }
-    *nwords = k;
-    *longest = best;
+    return 0;
+}
+
+/* Number of words of line.split(), counting no further than `enough`. */
+static long long count_words(const char *p, size_t n, long long enough) {
+    const unsigned char *s = (const unsigned char *)p;
+    long long k = 0;
+    int in = 0;
+    for (size_t i = 0; i < n; ) {
+        int ws = ws_at(s, i);
+        if (!ws && !in && ++k >= enough) return k;
+        in = !ws;
+        i += s[i] < 0x80 ? 1 : (size_t)text_utf8_next(s + i, &(uint32_t){0});
+    }
+    return k;
 }
 
 /* Remove \[\d*]|\[edit]|\[citation needed] from [p, n) into out. Returns 1 if any. */
@@ -170,9 +190,8 @@ int filter_c4(filter_state *st, const filter_cfg *c, const char *t, size_t n, in
         const char *l = t + s + a;
         size_t ll = b - a;
         int cited = 0;
-        long long nwords, longest;
-        split_words(l, ll, c->c4_min_words_per_line, c->c4_max_word_length, &nwords, &longest);
-        if (c->c4_max_word_length != -1 && longest > c->c4_max_word_length) continue;
+        if (c->c4_max_word_length != -1 && has_long_word(l, ll, c->c4_max_word_length)) continue;
+        long long nwords = -1;   /* counted when needed */
         if (c->c4_remove_citations && memchr(l, '[', ll) && remove_citations(l, ll, &st->scratch)) {
             l = st->scratch.p;
             ll = st->scratch.len;
@@ -181,11 +200,17 @@ int filter_c4(filter_state *st, const filter_cfg *c, const char *t, size_t n, in
         if (c->c4_filter_no_terminal_punct &&
             (!filter_ends_terminal(st, l, ll) || (ll >= 3 && !memcmp(l + ll - 3, "...", 3))))
             continue;
-        if (st->spaceless && c->c4_min_words_per_line > 0) {
-            if (text_words(st->tc, l, ll, TEXT_WORDS_NO_PUNCT, &st->sents, err)) return -1;
-            nwords = (long long)st->sents.n;
+        if (c->c4_min_words_per_line > 0) {
+            if (st->spaceless) {
+                if (text_words(st->tc, l, ll, TEXT_WORDS_NO_PUNCT, &st->sents, err)) return -1;
+                nwords = (long long)st->sents.n;
+            } else {
+                /* the words of the stripped line before citations were cut (datatrove) */
+                const char *ol = t + s + a;
+                nwords = count_words(ol, b - a, c->c4_min_words_per_line);
+            }
+            if (nwords < c->c4_min_words_per_line) continue;
         }
-        if (nwords < c->c4_min_words_per_line) continue;
         int ph = (c->c4_filter_lorem_ipsum || c->c4_filter_javascript || c->c4_filter_policy)
                  ? scan_phrases(l, ll, &st->lower) : 0;
         if (c->c4_filter_lorem_ipsum && (ph & PH_LOREM)) {

@@ -62,11 +62,12 @@ int filter_gopher(filter_state *st, const filter_cfg *c, const char *t, size_t n
     uint64_t chars = 0;
     for (size_t i = 0; i < st->nw; i++) {
         const filter_word *w = &st->w[i];
-        if (!w->symbol) { words++; chars += w->chars; }
+        unsigned ns = !w->symbol;
+        words += ns;
+        chars += ns * w->chars;
         alpha += w->alpha;
-        if (st->stop_mask >> (w->hash & 63) & 1)
-            for (size_t k = 0; k < st->nstop; k++)
-                if (w->hash == st->stop_hash[k]) { stop++; break; }
+        for (size_t k = (size_t)(w->hash >> 56); st->stop_tab[k]; k = (k + 1) & 255)
+            if (st->stop_tab[k] == w->hash) { stop++; break; }
     }
     sg->words = words;
     sg->tokens = tokens;

@@ -17,7 +17,7 @@
  *  - words are ICU words (see filter_gopher.c); n-grams run over all of them, symbols
  *    included, like datatrove's word_tokenize output.
  *  - elements and n-grams are compared by 64-bit hashes (paragraphs and lines: XXH3 of the
- *    bytes; n-grams: a polynomial over the words' XXH3 hashes), not by string: a collision is
+ *    bytes; n-grams: a polynomial over the words' 64-bit hashes), not by string: a collision is
  *    ~n^2/2^64. datatrove's "".join makes ("ab","c") and ("a","bc") the same 5-gram; hashing
  *    word by word does not (that collision is an artifact, not a rule).
  *  - a text of length 0 gives 0 for every fraction (datatrove divides by zero).
@@ -75,8 +75,10 @@ static void split_newline_runs(const char *t, size_t n, text_spans *out) {
 }
 
 /* The words' hashes are already mixed, so the polynomial itself is a good key. */
-static inline uint64_t ngram_key(const uint64_t *S, const uint64_t *pw, size_t i, int n) {
-    return S[i + (size_t)n] - S[i] * pw[n];
+static inline uint64_t ngram_key(const filter_word *w, size_t i, int n) {
+    uint64_t g = w[i].hash;
+    for (int k = 1; k < n; k++) g = g * POLY_P + w[i + (size_t)k].hash;   /* independent per i */
+    return g;
 }
 
 void filter_rep_ngrams(filter_state *st, int naive, uint64_t top[3], uint64_t dup[6]) {
@@ -89,18 +91,15 @@ void filter_rep_ngrams(filter_state *st, int naive, uint64_t top[3], uint64_t du
     if (st->cappos < nw + 1) {
         st->cappos = nw + 1 + nw / 2;
         free(st->rep);
+        free(st->pos);
         st->rep = xmalloc(st->cappos);
+        st->pos = xmalloc(st->cappos * sizeof *st->pos);
     }
-    uint64_t *S = st->prefix, *C = st->prefix + nw + 1;   /* hash and character prefixes */
+    uint64_t *C = st->prefix;   /* character prefix sums */
+    const filter_word *W = st->w;
     uint8_t *rep = st->rep;
-    S[0] = C[0] = 0;
-    for (size_t i = 0; i < nw; i++) {
-        S[i + 1] = S[i] * POLY_P + st->w[i].hash;
-        C[i + 1] = C[i] + st->w[i].chars;
-    }
-    uint64_t pw[11];
-    pw[0] = 1;
-    for (int k = 1; k <= 10; k++) pw[k] = pw[k - 1] * POLY_P;
+    C[0] = 0;
+    for (size_t i = 0; i < nw; i++) C[i + 1] = C[i] + st->w[i].chars;
     /* rep[i] bit (n-2): the n-gram at i occurs more than once (n = 2..5). An n-gram can only
      * repeat where its (n-1)-gram prefix does, so counting n-grams at those positions alone
      * gives exact counts for every n-gram that repeats; the others occur once. */
@@ -116,7 +115,7 @@ void filter_rep_ngrams(filter_state *st, int naive, uint64_t top[3], uint64_t du
         uint32_t best_count = 0, best_first = 0;
         for (size_t i = 0; i < npos; i++) {
             if (want && !(rep[i] & want)) continue;
-            struct filter_slot *s = filter_tab_get(st, ngram_key(S, pw, i, ng));
+            struct filter_slot *s = filter_tab_get(st, ngram_key(W, i, ng));
             if (!s->count) s->first = (uint32_t)i;
             else {
                 if (s->count == 1) { rep[s->first] |= mine; mnext++; }
@@ -139,17 +138,24 @@ void filter_rep_ngrams(filter_state *st, int naive, uint64_t top[3], uint64_t du
     /* find_all_duplicate for n = 5..10; rep[i] bit 3 says "the 5-gram at i repeats". A
      * position whose 5-gram occurs once is new and can never be matched later: skip it
      * without touching the table. */
+    /* the positions to visit, in order (all of them for the naive walk) */
+    uint32_t *pos = st->pos;
+    size_t np = 0;
+    for (size_t i = 0; i + 5 <= nw; i++)
+        if (naive || (rep[i] & 8)) pos[np++] = (uint32_t)i;
     for (int k = 0; k < 6; k++) {
         int ng = k + 5;
         if (nw < (size_t)ng) return;
-        filter_tab_reset(st, naive ? nw : m);
+        filter_tab_reset(st, np);
         uint64_t r = 0;
-        size_t idx = 0;
-        while (idx + (size_t)ng <= nw) {
-            if (!naive && !(rep[idx] & 8)) { idx++; continue; }
-            struct filter_slot *s = filter_tab_get(st, ngram_key(S, pw, idx, ng));
-            if (s->count) { r += C[idx + (size_t)ng] - C[idx]; idx += (size_t)ng; }
-            else { s->count = 1; idx++; }
+        size_t idx = 0;   /* the walk's position: skipped positions move it by one each */
+        for (size_t j = 0; j < np; j++) {
+            size_t at = pos[j];
+            if (at < idx) continue;
+            if (at + (size_t)ng > nw) break;
+            struct filter_slot *s = filter_tab_get(st, ngram_key(W, at, ng));
+            if (s->count) { r += C[at + (size_t)ng] - C[at]; idx = at + (size_t)ng; }
+            else { s->count = 1; idx = at + 1; }
         }
         dup[k] = r;
         if (r == 0) return;   /* no 5-gram repeats, so no longer one */
@@ -159,7 +165,7 @@ void filter_rep_ngrams(filter_state *st, int naive, uint64_t top[3], uint64_t du
 int filter_gopher_rep(filter_state *st, const filter_cfg *c, const char *t, size_t n, int full,
                       filter_signals *sg, filter_fail *f, char *err) {
     int dropped = 0;
-    uint64_t tchars = filter_utf8_chars(t, n);
+    uint64_t tchars = st->words_of == t && st->words_of_len == n ? st->text_chars : filter_utf8_chars(t, n);
     double len = tchars ? (double)tchars : 1;
     uint64_t d, dc;
 

@@ -39,6 +39,8 @@ void filter_state_free(filter_state *st) {
     free(st->tab);
     free(st->prefix);
     free(st->rep);
+    free(st->pos);
+    free(st->masks);
     buf_free(&st->scratch);
     buf_free(&st->edited);
     buf_free(&st->lower);
@@ -48,33 +50,31 @@ void filter_state_free(filter_state *st) {
 
 uint64_t filter_hash_bytes(const void *p, size_t n) { return XXH3_64bits(p, n); }
 
-static inline uint64_t mix64(uint64_t x) {
-    x ^= x >> 32;
-    x *= 0xD6E8FEB86659FD93ull;
-    x ^= x >> 32;
-    x *= 0xD6E8FEB86659FD93ull;
-    return x ^ (x >> 32);
+/* wyhash's mix: one 64x64->128 multiply, folded. */
+static inline uint64_t mum(uint64_t a, uint64_t b) {
+    __uint128_t r = (__uint128_t)(a ^ 0xA0761D6478BD642Full) * (b ^ 0xE7037ED1A0B428DBull);
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
-/* Words are short: two overlapping loads and a mix (injective before the final bijective mix
- * for n <= 16, since n is folded in); XXH3 beyond. */
+/* Words are short: two overlapping loads and one multiply (the loads and the length determine
+ * the bytes, so distinct words differ before the mix); XXH3 beyond 16 bytes. */
 static inline uint64_t word_hash(const unsigned char *p, size_t n) {
     uint64_t a, b;
     if (n <= 3) {
         if (!n) return 0x9E3779B97F4A7C15ull;
         a = (uint64_t)p[0] | (uint64_t)p[n / 2] << 8 | (uint64_t)p[n - 1] << 16;
-        return mix64(a ^ (uint64_t)n << 56);
+        return mum(a, (uint64_t)n);
     }
     if (n <= 8) {
         uint32_t x, y;
         memcpy(&x, p, 4);
         memcpy(&y, p + n - 4, 4);
-        return mix64(((uint64_t)x | (uint64_t)y << 32) ^ (uint64_t)n * 0x9E3779B97F4A7C15ull);
+        return mum((uint64_t)x | (uint64_t)y << 32, (uint64_t)n);
     }
     if (n <= 16) {
         memcpy(&a, p, 8);
         memcpy(&b, p + n - 8, 8);
-        return mix64(a ^ mix64(b ^ (uint64_t)n));
+        return mum(a ^ (uint64_t)n, b);
     }
     return XXH3_64bits(p, n);
 }
@@ -101,6 +101,11 @@ int filter_py_isspace(uint32_t cp) {
            cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
+static unsigned char py_ws[128];
+__attribute__((constructor)) static void py_ws_init(void) {
+    for (int c = 0; c < 128; c++) py_ws[c] = (unsigned char)filter_py_isspace((uint32_t)c);
+}
+
 /* Start of the code point that ends at byte e (exclusive). */
 static size_t cp_start_before(const unsigned char *p, size_t e) {
     size_t i = e - 1;
@@ -111,6 +116,10 @@ static size_t cp_start_before(const unsigned char *p, size_t e) {
 void filter_py_strip(const char *text, size_t n, size_t *start, size_t *end) {
     const unsigned char *p = (const unsigned char *)text;
     size_t s = 0, e = n;
+    /* ASCII edges: a table test per byte */
+    while (s < e && p[s] < 0x80 && py_ws[p[s]]) s++;
+    while (e > s && p[e - 1] < 0x80 && py_ws[p[e - 1]]) e--;
+    if ((s == e || (p[s] < 0x80 && p[e - 1] < 0x80))) { *start = s; *end = e; return; }
     while (s < e) {
         uint32_t cp;
         int l = text_utf8_next(p + s, &cp);
@@ -197,6 +206,7 @@ enum { F_RUN = 1, F_SPACE = 2, F_ONE = 3 };
 static unsigned char fcls[256];    /* run: letters digits _ @; space: whitespace; one: a mark */
 static unsigned char fmid[256];    /* bit 0: MidLetter/MidNumLet ('.' '\''), bit 1: MidNum/MidNumLet ('.' '\'' ',' ';') */
 static unsigned char fkind[256];   /* 1 letter-like (letters, '@'), 2 digit */
+static unsigned char ftab[256];    /* wcls bits | 8 for F_RUN */
 __attribute__((constructor)) static void tables_init(void) {
     for (int c = 128; c < 256; c++) wcls[c] = 4;
     for (int c = 0; c < 128; c++) {
@@ -214,6 +224,7 @@ __attribute__((constructor)) static void tables_init(void) {
                        (c > 32 && c < 127 && !ascii_alpha[c] && !(c >= '0' && c <= '9'));
         wcls[c] = (unsigned char)(ascii_alpha[c] | (!ascii_sym[c]) << 1);
     }
+    for (int c = 0; c < 256; c++) ftab[c] = (unsigned char)(wcls[c] | (fcls[c] == F_RUN ? 8 : 0));
 }
 
 /* Beyond ASCII, "symbol" generalises datatrove's list (which names some CJK and typographic
@@ -282,9 +293,13 @@ static size_t words_ascii_fused(filter_state *st, const unsigned char *p, size_t
         unsigned k = fcls[p[i]];
         if (k == F_RUN) {
             size_t j = i + 1;
-            unsigned acc = wcls[p[i]];
+            unsigned acc = ftab[p[i]];
             for (;;) {
-                while (j < n && fcls[p[j]] == F_RUN) acc |= wcls[p[j++]];
+                for (; j < n; j++) {
+                    unsigned v = ftab[p[j]];
+                    if (!(v & 8)) break;
+                    acc |= v;
+                }
                 if (j + 1 < n && (fmid[p[j]] & 3)) {
                     unsigned m = fmid[p[j]], pv = fkind[p[j - 1]], nx = fkind[p[j + 1]];
                     if ((m & 1) && pv == 1 && nx == 1) { acc |= wcls[p[j + 1]]; j += 2; continue; }
@@ -306,6 +321,112 @@ static size_t words_ascii_fused(filter_state *st, const unsigned char *p, size_t
     return nw;
 }
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+/* The same segmentation with bitmasks (one bit per byte, SSE2 compares): a word is a maximal
+ * run of W = run characters | mid marks with qualifying neighbours on both sides (WB6/7,
+ * WB11/12 only look at the two neighbours); every other non-space byte is a segment of its
+ * own. No branch per byte: the loops go per segment. */
+enum { MK_L, MK_D, MK_R, MK_ML, MK_MN, MK_SP, MK_A, MK_AN, MK_N };
+
+static inline int any_bits(const uint64_t *m, size_t s, size_t e) {   /* any bit in [s, e) */
+    while (s < e) {
+        size_t k = s >> 6, b = s & 63, take = 64 - b < e - s ? 64 - b : e - s;
+        uint64_t v = m[k * MK_N] >> b;
+        if (take < 64) v &= (1ull << take) - 1;
+        if (v) return 1;
+        s += take;
+    }
+    return 0;
+}
+
+static size_t words_ascii_simd(filter_state *st, const unsigned char *p, size_t n) {
+    size_t nk = (n + 63) / 64;
+    if (st->capmasks < nk * MK_N) {
+        st->capmasks = nk * MK_N + nk * MK_N / 2;
+        free(st->masks);
+        st->masks = xmalloc(st->capmasks * sizeof *st->masks);
+    }
+    uint64_t *M = st->masks;
+    const __m128i c20 = _mm_set1_epi8(0x20), c60 = _mm_set1_epi8(0x60), c7b = _mm_set1_epi8(0x7b),
+                  c2f = _mm_set1_epi8(0x2f), c3a = _mm_set1_epi8(0x3a), c08 = _mm_set1_epi8(8),
+                  c0e = _mm_set1_epi8(14), under = _mm_set1_epi8('_'), at = _mm_set1_epi8('@'),
+                  dot = _mm_set1_epi8('.'), apos = _mm_set1_epi8('\''), comma = _mm_set1_epi8(','),
+                  semi = _mm_set1_epi8(';'), space = _mm_set1_epi8(' ');
+    for (size_t k = 0; k < nk; k++) {
+        uint64_t m[MK_N] = { 0 };
+        for (int q = 0; q < 4; q++) {
+            size_t off = k * 64 + (size_t)q * 16;
+            if (off >= n) { m[MK_SP] |= 0xFFFFull << (q * 16); continue; }
+            __m128i x;
+            unsigned char tmp[16];
+            if (off + 16 <= n) x = _mm_loadu_si128((const __m128i *)(p + off));
+            else {   /* tail: pad with spaces */
+                memset(tmp, ' ', 16);
+                memcpy(tmp, p + off, n - off);
+                x = _mm_loadu_si128((const __m128i *)tmp);
+            }
+            __m128i lo = _mm_or_si128(x, c20);
+            __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lo, c60), _mm_cmplt_epi8(lo, c7b));
+            __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, c2f), _mm_cmplt_epi8(x, c3a));
+            __m128i isat = _mm_cmpeq_epi8(x, at);
+            __m128i ml = _mm_or_si128(_mm_cmpeq_epi8(x, dot), _mm_cmpeq_epi8(x, apos));
+            __m128i mn = _mm_or_si128(ml, _mm_or_si128(_mm_cmpeq_epi8(x, comma), _mm_cmpeq_epi8(x, semi)));
+            __m128i sp = _mm_or_si128(_mm_cmpeq_epi8(x, space),
+                                      _mm_and_si128(_mm_cmpgt_epi8(x, c08), _mm_cmplt_epi8(x, c0e)));
+            int sh = q * 16;
+            m[MK_L] |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(letter, isat)) << sh;
+            m[MK_D] |= (uint64_t)(unsigned)_mm_movemask_epi8(digit) << sh;
+            m[MK_R] |= (uint64_t)(unsigned)_mm_movemask_epi8(
+                _mm_or_si128(_mm_or_si128(letter, digit), _mm_or_si128(isat, _mm_cmpeq_epi8(x, under)))) << sh;
+            m[MK_ML] |= (uint64_t)(unsigned)_mm_movemask_epi8(ml) << sh;
+            m[MK_MN] |= (uint64_t)(unsigned)_mm_movemask_epi8(mn) << sh;
+            m[MK_SP] |= (uint64_t)(unsigned)_mm_movemask_epi8(sp) << sh;
+            m[MK_A] |= (uint64_t)(unsigned)_mm_movemask_epi8(letter) << sh;
+            m[MK_AN] |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(letter, digit)) << sh;
+        }
+        memcpy(M + k * MK_N, m, sizeof m);
+    }
+    /* W into the MK_R slot: runs plus joining marks */
+    for (size_t k = 0; k < nk; k++) {
+        uint64_t *m = M + k * MK_N;
+        uint64_t pl = m[MK_L] << 1, pd = m[MK_D] << 1, nl = m[MK_L] >> 1, nd = m[MK_D] >> 1;
+        if (k) { pl |= M[(k - 1) * MK_N + MK_L] >> 63; pd |= M[(k - 1) * MK_N + MK_D] >> 63; }
+        if (k + 1 < nk) { nl |= M[(k + 1) * MK_N + MK_L] << 63; nd |= M[(k + 1) * MK_N + MK_D] << 63; }
+        m[MK_ML] = (m[MK_ML] & pl & nl) | (m[MK_MN] & pd & nd);   /* joined marks */
+    }
+    for (size_t k = 0; k < nk; k++) M[k * MK_N + MK_R] |= M[k * MK_N + MK_ML];
+    size_t nw = 0;
+    uint64_t carry = 0;
+    for (size_t k = 0; k < nk; k++) {
+        const uint64_t *m = M + k * MK_N;
+        uint64_t w = m[MK_R];
+        uint64_t starts = (w & ~((w << 1) | carry)) | (~w & ~m[MK_SP]);
+        carry = w >> 63;
+        while (starts) {
+            int b = __builtin_ctzll(starts);
+            starts &= starts - 1;
+            size_t at0 = k * 64 + (size_t)b;
+            if (nw + 2 > st->capw || nw + 2 > st->spans.cap) words_grow(st, 2 * nw + 64);
+            if (!(w >> b & 1)) { nw = push_word(st, p, (uint32_t)at0, 1, 0, 0, 1, nw); continue; }
+            /* end of the run: the first 0 of W at or after at0 */
+            size_t end, kk = k;
+            uint64_t rest = ~w & (~0ull << b);   /* bit b itself is in W */
+            while (!rest && ++kk < nk) rest = ~M[kk * MK_N + MK_R];
+            end = kk < nk ? kk * 64 + (size_t)__builtin_ctzll(rest) : n;
+            if (end > n) end = n;
+            const uint64_t *base = M;
+            unsigned alpha = (unsigned)any_bits(base + MK_A, at0, end);
+            unsigned nonsym = alpha || any_bits(base + MK_AN, at0, end);
+            nw = push_word(st, p, (uint32_t)at0, (uint32_t)(end - at0), alpha, nonsym, (unsigned)(end - at0), nw);
+            if (kk > k) break;   /* the run left this chunk: its other starts come after it */
+            starts &= end - k * 64 >= 64 ? 0 : ~0ull << (end - k * 64);
+        }
+    }
+    return nw;
+}
+#endif
+
 static int all_ascii(const unsigned char *p, size_t n) {
     size_t i = 0;
     uint64_t acc = 0;
@@ -322,7 +443,11 @@ int filter_words(filter_state *st, const char *t, size_t n, char *err) {
     if (st->words_of == t && st->words_of_len == n && st->w) return 0;
     const unsigned char *p = (const unsigned char *)t;
     size_t nw = 0;
-    if (!st->no_fused && all_ascii(p, n)) {
+    if (st->no_fused != 1 && all_ascii(p, n)) {
+#if defined(__SSE2__)
+        if (st->no_fused == 0) nw = words_ascii_simd(st, p, n);
+        else
+#endif
         nw = words_ascii_fused(st, p, n);
     } else {
         if (text_words(st->tc, t, n, TEXT_WORDS_ALL, &st->spans, err)) return -1;
@@ -397,7 +522,7 @@ static int lang_is(const char *lang, const char *code) {
 int filter_prepare(filter_state *st, const filter_cfg *cfg, char *err) {
     for (size_t i = 0; i < st->nstop; i++) free(st->stop_words[i]);
     st->nstop = 0;
-    st->stop_mask = 0;
+    memset(st->stop_tab, 0, sizeof st->stop_tab);
     const char *lang = cfg->lang && *cfg->lang ? cfg->lang : "en";
     const char *list = cfg->stop_words;
     if (!list)
@@ -413,8 +538,12 @@ int filter_prepare(filter_state *st, const filter_cfg *cfg, char *err) {
             if (len) {
                 if (st->nstop == 64) return err_set(err, "--stop-words: at most 64 words");
                 st->stop_words[st->nstop] = xstrndup(s, len);
-                st->stop_hash[st->nstop] = word_hash((const unsigned char *)s, len);
-                st->stop_mask |= 1ull << (st->stop_hash[st->nstop++] & 63);
+                uint64_t h = word_hash((const unsigned char *)s, len);
+                h |= !h;
+                st->stop_hash[st->nstop++] = h;
+                size_t k = (size_t)(h >> 56);
+                while (st->stop_tab[k] && st->stop_tab[k] != h) k = (k + 1) & 255;
+                st->stop_tab[k] = h;
             }
             if (!e) break;
             s = e + 1;

@@ -131,7 +131,9 @@ static int parse_rule(const yaml_tree *t, int rn, tag_rules *r, char *err) {
     const char *name = yaml_tree_name(t);
     int line = yaml_tree_line(t, rn);
     if (yaml_tree_kind(t, rn) != YAML_TREE_MAP) return err_set(err, "%s:%d: a rule must be a mapping with match and tag", name, line);
-    int m = yaml_tree_get(t, rn, "match");
+    /* the match keys sit under match:, or (short form) beside tag: in the rule itself */
+    int m = yaml_tree_get(t, rn, "match"), flat = !m;
+    if (flat) m = rn;
     if (yaml_tree_kind(t, m) != YAML_TREE_MAP || !yaml_tree_len(t, m))
         return err_set(err, "%s:%d: rule needs match: {source|url_host|field: ...}", name, line);
     tag_rule *ru = &r->v[r->n++];
@@ -141,6 +143,7 @@ static int parse_rule(const yaml_tree *t, int rn, tag_rules *r, char *err) {
     for (size_t i = 0; i < nk; i++) {
         int kn, vn = yaml_tree_pair(t, m, i, &kn);
         const char *k = yaml_tree_scalar(t, kn);
+        if (flat && k && (!strcmp(k, "tag") || !strcmp(k, "domain"))) continue;
         tag_cond *c = &ru->conds[ru->nconds++];
         if (!k) return err_set(err, "%s:%d: match keys must be strings", name, line);
         if (!strcmp(k, "source")) {
@@ -162,6 +165,14 @@ static int parse_rule(const yaml_tree *t, int rn, tag_rules *r, char *err) {
             return err_set(err, "%s:%d: unknown match key '%s' (expected source, url_host or field)", name, line, k);
         }
     }
+    if (!ru->nconds) return err_set(err, "%s:%d: rule needs match: {source|url_host|field: ...}", name, line);
+    if (!flat)
+        for (size_t i = 0; i < yaml_tree_len(t, rn); i++) {
+            int kn; yaml_tree_pair(t, rn, i, &kn);
+            const char *k = yaml_tree_scalar(t, kn);
+            if (k && strcmp(k, "match") && strcmp(k, "tag") && strcmp(k, "domain"))
+                return err_set(err, "%s:%d: unknown rule key '%s' (expected match, tag, domain)", name, yaml_tree_line(t, kn), k);
+        }
     const char *tag = yaml_tree_scalar(t, yaml_tree_get(t, rn, "tag"));
     const char *dom = yaml_tree_scalar(t, yaml_tree_get(t, rn, "domain"));
     if (tag && dom) return err_set(err, "%s:%d: give tag or domain, not both", name, line);

@@ -12,6 +12,7 @@
  *       tag: "<ko>"
  *   default: none | from-host | "<literal>"
  * A match with several keys needs all of them; a key's value may be a list (any of them).
+ * Short form: the match keys beside the tag, `- {source: "brown-?", tag: "<brown.edu>"}`.
  * A rule with neither tag nor domain but a single url_host uses that host as its domain.
  *
  * Costs: matching is linear in the number of rules; no allocation per document (from-host

@@ -132,7 +132,7 @@ for t in $targets; do
   log="$B/$t.log"
   start=$(date +%s)
   ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=0" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-  "$B/$t" $dict -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=20 -print_final_stats=1 \
+  "$B/$t" $dict -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=20 -max_len=${FUZZ_MAX_LEN:-4096} -print_final_stats=1 \
     -artifact_prefix="$B/crash-$t-" ${FUZZ_ARGS:-} "fuzz/corpus-$t" >"$log" 2>&1
   rc=$?
   end=$(date +%s)

@@ -12,7 +12,8 @@
  * Each finished unit leaves OUT/.winnow/done/<unit>.json (its stats) after its output was
  * renamed into place; a rerun skips units with a marker, so an interrupted run completes to
  * exactly what an uninterrupted run makes. OUT/.winnow/plan records the plan's hash: a changed
- * pipeline refuses to mix outputs unless forced. Stale temporary files are removed at start.
+ * pipeline refuses to mix outputs unless forced. Stale temporary files are removed at start of
+ * a run without --tasks (array tasks share the directory: one must not remove another's).
  * Output is byte-identical at any worker count: units are independent and named by input.
  *
  * Tasks (--task I --tasks N): task I runs the per-file units whose index % N == I; the global

@@ -37,7 +37,8 @@ void stage_free(stage *s) {
 void stage_mark_reject(doc *d, const char *stage_name, const char *reason, const char *detail) {
     buf v = {0}, r = {0};
     buf_adds(&r, reason);
-    if (detail && *detail) { buf_adds(&r, ": "); buf_adds(&r, detail); }
+    /* "exact-duplicate" + "of d7" reads as one phrase; other details follow a colon */
+    if (detail && *detail) { buf_adds(&r, strncmp(detail, "of ", 3) ? ": " : " "); buf_adds(&r, detail); }
     buf_adds(&v, "{\"stage\":");
     json_write_string(&v, stage_name, strlen(stage_name));
     buf_adds(&v, ",\"reason\":");

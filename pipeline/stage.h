@@ -10,7 +10,8 @@
  * process() receives a document it may modify in place, then hands zero, one or several
  * documents on: io->emit(io, d) keeps/passes one (the callee does not take ownership; it
  * writes or copies before returning), io->reject(io, d, reason, detail) drops one (it goes to
- * --rejects with meta.reject = {"stage": NAME, "reason": "<reason>: <detail>"} and is counted
+ * --rejects with meta.reject = {"stage": NAME, "reason": "<reason>: <detail>"} (a detail that
+ * continues the reason's phrase, "of <id>", follows a space instead of ": ") and is counted
  * under `reason`). A document that is neither emitted nor rejected is a bug.
  * finish() flushes held documents (dedup holds them; most stages hold none).
  * emit/reject return 0, or non-zero to stop (a closed pipe, a write error): the stage returns

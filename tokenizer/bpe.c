@@ -14,7 +14,7 @@
  * byte strings because pieces cover the input and every byte has an id.
  *
  * Costs: no allocation per piece or per document once a ctx's scratch has grown; a ctx holds
- * ~1.6 MiB of cache.
+ * ~1.3 MiB of cache (16,384 entries of 80 bytes).
  */
 #include "bpe_impl.h"
 #include <stdlib.h>
@@ -49,6 +49,7 @@ struct bpe_ctx {
 bpe *bpe_new(uint32_t ntok) {
     bpe *t = xcalloc(1, sizeof *t);
     t->ntok = ntok;
+    t->tcap = ntok ? ntok : 1;
     t->off = xcalloc(ntok ? ntok : 1, sizeof *t->off);
     t->len = xmalloc((ntok ? ntok : 1) * sizeof *t->len);
     for (uint32_t i = 0; i < ntok; i++) t->len[i] = BPE_NONE;
@@ -64,9 +65,13 @@ bpe *bpe_new(uint32_t ntok) {
 void bpe_set_token(bpe *t, uint32_t id, const void *p, size_t n, int special) {
     if (id >= t->ntok) {
         uint32_t nn = id + 1;
-        t->off = xrealloc(t->off, nn * sizeof *t->off);
-        t->len = xrealloc(t->len, nn * sizeof *t->len);
-        t->special = xrealloc(t->special, nn);
+        if (nn > t->tcap) {
+            uint32_t cap = t->tcap * 2 > nn ? t->tcap * 2 : nn;
+            t->off = xrealloc(t->off, cap * sizeof *t->off);
+            t->len = xrealloc(t->len, cap * sizeof *t->len);
+            t->special = xrealloc(t->special, cap);
+            t->tcap = cap;
+        }
         for (uint32_t i = t->ntok; i < nn; i++) { t->off[i] = 0; t->len[i] = BPE_NONE; t->special[i] = 0; }
         t->ntok = nn;
     }

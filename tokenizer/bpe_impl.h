@@ -20,7 +20,7 @@
 
 struct bpe {
     pretok_kind pat;
-    uint32_t ntok;                 /* ids 0..ntok-1 */
+    uint32_t ntok, tcap;           /* ids 0..ntok-1; capacity of off/len/special */
     uint32_t *off, *len;           /* bytes of id i: pool[off[i] .. +len[i]]; len BPE_NONE = hole */
     buf pool;
     uint8_t *special;              /* per id: 1 for a special token */

@@ -282,6 +282,12 @@ int train_run(const train_cfg *cfg, train_progress_fn progress, void *ctx, char 
     for (size_t i = 0; i < cfg->eval_data.n; i++) {
         if (data_open(&r.extra[i], cfg->eval_data.v[i], "val", 1, err)) goto out;
         r.nextra++;
+        for (size_t j = 0; j < i; j++)          /* names are keys of the "eval" object */
+            if (!strcmp(r.extra[j].name, r.extra[i].name)) {
+                free(r.extra[i].name);
+                r.extra[i].name = xstrdup(r.extra[i].dir);
+                break;
+            }
         if (same_tokenizer(&r.extra[i], r.train.tokenizer_sha256, r.train.vocab_size, err, cfg->data)) goto out;
     }
     if (r.has_val && same_tokenizer(&r.val, r.train.tokenizer_sha256, r.train.vocab_size, err, "its train split")) goto out;

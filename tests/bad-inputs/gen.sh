@@ -31,8 +31,14 @@ rss_under() {
   return $st
 }
 
-# vm_under MB CMD...: run CMD with its address space limited (skipped under ASan)
-vm_under() { lim=$1; shift; if [ -n "${WINNOW_ASAN:-}" ]; then "$@"; else ( ulimit -v $((lim * 1024)); "$@" ); fi; }
+# vm_under MB CMD...: run CMD with its address space limited to MB MiB (under ASan, whose
+# shadow memory needs terabytes of address space: allocations and RSS limited instead)
+vm_under() {
+  lim=$1; shift
+  if [ -n "${WINNOW_ASAN:-}" ]; then
+    ASAN_OPTIONS="${ASAN_OPTIONS:-}:max_allocation_size_mb=$lim:hard_rss_limit_mb=$((lim * 2))" "$@"
+  else ( ulimit -v $((lim * 1024)); "$@" ); fi
+}
 
 # piped CMD...: run CMD with stdout into a reader that exits after one byte; CMD's status
 piped() { { "$@"; echo $? >pipe.st; } | head -c 1 >/dev/null; return "$(cat pipe.st)"; }

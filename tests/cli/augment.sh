@@ -219,3 +219,23 @@ llm_style_from_prompts_file() {
   expect_err "--style: 'poetic' is not one of wiki\|qa\|simple\|hard"
 }
 t llm_style_from_prompts_file llm_style_from_prompts_file
+
+augment_in_a_pipeline_is_thread_count_free() {
+  have || return 0
+  $W run -h >/dev/null 2>&1 || { skip "no winnow run"; return 0; }
+  [ -r /usr/share/wordnet/index.noun ] || { skip "no WordNet data (apt-get install wordnet-base)"; return 0; }
+  mkdir -p data
+  for f in 1 2 3; do
+    awk -v f=$f 'BEGIN { for (i = 0; i < 40; i++) printf "{\"id\":\"f%d-%d\",\"text\":\"She is %d. He was %d. They left at %d.\",\"source\":\"brown/x\",\"meta\":{\"name\":\"Ann Lee\"}}\n", f, i, i, f, i }' >data/$f.jsonl
+  done
+  printf 'rules:\n  - match: {source: "brown/*"}\n    tag: "<brown.edu>"\n' >tags.yaml
+  for j in 1 2; do
+    printf 'input: ["data/*.jsonl"]\nseed: 9\nsteps:\n  - tag: {rules: tags.yaml}\n  - augment: {method: [permute, fullname, synonym], copies: 2, rate: 0.5}\noutput: {dir: out%s}\n' $j >p$j.yaml
+    $W run -q -j $j p$j.yaml || { fail "run -j $j failed"; return; }
+    for f in out$j/*.jsonl*; do zstd -q -dcf "$f"; done >all$j.jsonl
+  done
+  expect_lines all1.jsonl 360 || return
+  expect_same all1.jsonl all2.jsonl || return
+  [ "$(grep -c '"text":"<brown.edu>\\n' all1.jsonl)" = 360 ] || fail "a variant lost its tag"
+}
+t augment_in_a_pipeline_is_thread_count_free augment_in_a_pipeline_is_thread_count_free

@@ -16,18 +16,18 @@ run_case() { # NAME COMMAND GENERATOR STATUS REGEX KNOWN
   done
   . "$BI/gen.sh"
   if [ "$gen" != - ]; then eval "$gen" >gen.log 2>&1 || { fail "generator failed: $(tail -3 gen.log)"; return 1; }; fi
-  ( eval "$cmd" ) >out 2>err; got=$?
+  ( eval "$cmd" ) >.case.out 2>.case.err; got=$?
   why=""
   [ "$got" = "$want" ] || why="exit $got, expected $want"
   if [ -z "$why" ] && [ "$re" != - ]; then
-    if [ "$re" = '^$' ]; then [ -s err ] && why="stderr not empty"
-    else grep -qE -- "$re" err || why="stderr lacks /$re/"; fi
+    if [ "$re" = '^$' ]; then [ -s .case.err ] && why="stderr not empty"
+    else grep -qE -- "$re" .case.err || why="stderr lacks /$re/"; fi
   fi
   # a crash is never an expected outcome, whatever the status column says
-  grep -qE 'AddressSanitizer|runtime error:|LeakSanitizer|out of memory' err && why="${why:+$why; }sanitizer/OOM report"
+  grep -qE 'AddressSanitizer|runtime error:|LeakSanitizer|out of memory' .case.err && why="${why:+$why; }sanitizer/OOM report"
   [ -z "$why" ] && return 0
   if [ -n "$known" ]; then skip "${known#known: } ($why)"; return 0; fi
-  fail "$why; stderr: $(head -c 500 err)"
+  fail "$why; stderr: $(head -c 500 .case.err)"
 }
 
 tab=$(printf '\t')

@@ -163,3 +163,12 @@ t_brown() {
   awk -v a="$all" 'BEGIN{exit !(a < 0.05)}' || fail "brown drop rate $all, expected < 0.05"
 }
 t filter_drops_little_of_brown t_brown
+
+t_script_boundary() {
+  # 13 Latin and 7 Cyrillic letters: 0.65 passes, 12 and 8 (0.6) does not
+  printf '{"id":"a","text":"abcdefghijklm дефгжзи"}\n{"id":"b","text":"abcdefghijkl дефгжзий"}\n' >in.jsonl
+  expect_status 0 $W filter --no-progress --rules '' --script Latin in.jsonl -o out.jsonl --rejects rej.jsonl || return 1
+  grep -q '"id":"a"' out.jsonl || fail "0.65 was dropped"
+  grep -q '"reason":"script: script_fraction 0.6 < 0.65"' rej.jsonl || fail "reject: $(cat rej.jsonl)"
+}
+t filter_min_script_fraction_0_65_boundary t_script_boundary

@@ -43,6 +43,13 @@ train_writes_metrics_lines() {
   tail -1 m.jsonl | grep -q '"step": 6,.*"val_bpb"' || fail "no val at the end"
 }
 
+train_eval_data_is_reported_by_name() {
+  mkshards d aaaa || return 1
+  mkshards e aaaa 500 300 || return 1
+  expect_status 0 $W train --data d $SMALL --steps 2 --eval-data e --eval-data e --log m.jsonl || return 1
+  tail -1 m.jsonl | grep -q '"eval": {"synth": {"loss": [0-9.]*, "bpb": [0-9.]*}, "e": {"loss": ' || fail "$(tail -1 m.jsonl)"
+}
+
 train_config_yaml_gives_the_same_run_as_flags() {
   mkshards d aaaa || return 1
   printf 'n_layer: 2\nn_head: 2\nn_embd: 16\nseq_len: 16\nbatch_size: 4\nlr: 0.01\nwarmup_steps: 2\nsteps: 4\n' >t.yaml
@@ -119,7 +126,8 @@ generate_samples_text_and_diversity_metrics() {
   expect_status 0 $W train --data sh --n-layer 1 --n-head 2 --n-embd 16 --seq-len 16 --batch-size 2 --steps 3 --save ck || return 1
   expect_status 0 $W generate --checkpoint ck --tokenizer tok.json --prompt "the cat" --tokens 20 --samples 2 --jsonl --no-stop-eot || return 1
   expect_lines "$T/out" 2 || return 1
-  # an untrained model writes any bytes, invalid UTF-8 included: grep -a
+  # an untrained model writes any bytes; the JSON lines stay valid UTF-8 (U+FFFD)
+  iconv -f UTF-8 -t UTF-8 "$T/out" >/dev/null 2>&1 || { fail "--jsonl output is not valid UTF-8"; return 1; }
   LC_ALL=C grep -aqE '"prompt": "the cat", "sample": 0, "text": ".*", "tokens": 20, "ttr96": ' "$T/out" || { fail "stdout: $(head -c 300 "$T/out")"; return 1; }
   expect_err '"samples": 2, "ttr96": [0-9.]+, "distinct_1": [0-9.]+, "distinct_2": [0-9.]+, "distinct_3": [0-9.]+, "rep4": ' || return 1
   expect_status 0 $W generate --checkpoint ck --tokenizer tok.json --prompt "the cat" --tokens 10 --greedy || return 1
@@ -127,6 +135,7 @@ generate_samples_text_and_diversity_metrics() {
 }
 
 t train_writes_metrics_lines train_writes_metrics_lines
+t train_eval_data_is_reported_by_name train_eval_data_is_reported_by_name
 t train_config_yaml_gives_the_same_run_as_flags train_config_yaml_gives_the_same_run_as_flags
 t train_resume_continues_with_identical_losses train_resume_continues_with_identical_losses
 t train_epochs_sets_the_number_of_steps train_epochs_sets_the_number_of_steps

@@ -11,10 +11,10 @@
 #      completed output is again identical.
 # Stops only the daemons it started (by their pid files). Needs root (SlurmUser=root) and
 # Debian's slurmctld, slurmd, slurm-client and munge (`make deps-slurm`).
-# Usage: tests/slurm/run.sh [WINNOW]   (default build/winnow; KEEP=1 keeps the temp folder)
+# Usage: tests/slurm/run.sh [WINNOW]   (default ./winnow; KEEP=1 keeps the temp folder)
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-W=$(realpath "${1:-${WINNOW:-$TOP/build/winnow}}")
+W=$(realpath "${1:-${WINNOW:-$TOP/winnow}}")
 SHARED="${SHARED:-$TOP/../shared}"
 start=$(date +%s)
 
@@ -42,6 +42,7 @@ stop_daemons() {
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null
   done
+  wait 2>/dev/null
 }
 finish() {
   stop_daemons
@@ -56,8 +57,12 @@ mkdir -p "$D/state" "$D/spool" "$D/munge"
 chmod 700 "$D/munge"
 dd if=/dev/urandom of="$D/munge/munge.key" bs=1024 count=1 status=none
 chmod 600 "$D/munge/munge.key"
-munged --force --socket="$D/munge/munge.sock" --key-file="$D/munge/munge.key" --pid-file="$D/munged.pid" \
-  --log-file="$D/munged.log" --seed-file="$D/munge/seed" || { bad "munged did not start"; exit 1; }
+# the daemons run in the foreground as children of this script (which reaps them when
+# stopped), each writing its pid file
+munged -F --force --socket="$D/munge/munge.sock" --key-file="$D/munge/munge.key" --pid-file="$D/munged.pid" \
+  --log-file="$D/munged.log" --seed-file="$D/munge/seed" >"$D/munged.out" 2>&1 &
+for _ in $(seq 50); do [ -S "$D/munge/munge.sock" ] && break; sleep 0.1; done
+[ -S "$D/munge/munge.sock" ] || { bad "munged did not start: $(cat "$D/munged.out")"; exit 1; }
 # ports: away from the defaults, so a real Slurm on this host is left alone
 PORT=$(( 20000 + $$ % 20000 ))
 cat >"$SLURM_CONF" <<EOF
@@ -92,8 +97,8 @@ KillWait=5
 NodeName=$NODE CPUs=2 State=UNKNOWN
 PartitionName=test Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
 EOF
-slurmctld -i || { bad "slurmctld did not start: $(tail -5 "$D/slurmctld.log")"; exit 1; }
-slurmd || { bad "slurmd did not start: $(tail -5 "$D/slurmd.log")"; exit 1; }
+slurmctld -D -i >"$D/slurmctld.out" 2>&1 &
+slurmd -D >"$D/slurmd.out" 2>&1 &
 for _ in $(seq 60); do
   st=$(sinfo -h -n "$NODE" -o %T 2>/dev/null)
   case "$st" in idle*|mixed*|allocated*) break ;; esac
@@ -152,7 +157,7 @@ same_as_local() { # $1: label
 # ---- 1. a clean 4-task run ----
 "$W" slurm submit p.yaml --tasks 4 --cpus-per-task 1 >submit1.out 2>&1 || { bad "submit: $(cat submit1.out)"; exit 1; }
 log "$(head -2 submit1.out | tr '\n' ' ')"
-timeout 300 "$W" slurm status out --wait --interval 1 >status1.out 2>&1 || { bad "run 1 did not complete: $(cat status1.out)"; }
+timeout 120 "$W" slurm status out --wait --interval 1 >status1.out 2>&1 || { bad "run 1 did not complete: $(cat status1.out)"; }
 grep -q "4 done, 0 pending, 0 running, 0 failed, 0 missing; finish done" status1.out || bad "status after run 1: $(tail -1 status1.out)"
 same_as_local "4-task Slurm run"
 
@@ -171,13 +176,13 @@ for _ in $(seq 120); do [ -e held ] && break; sleep 0.5; done
 [ -e held ] || bad "task 2 never started"
 scancel "${job}_2"
 log "cancelled task ${job}_2 while it ran"
-timeout 300 "$W" slurm status out --wait --interval 1 >status2.out 2>&1 && bad "status --wait says complete with a task cancelled"
+timeout 120 "$W" slurm status out --wait --interval 1 >status2.out 2>&1 && bad "status --wait says complete with a task cancelled"
 grep -qE "^2 +failed .*CANCELLED" status2.out || bad "task 2 not reported failed: $(cat status2.out)"
 grep -q "3 done" status2.out || bad "the other tasks are not done: $(cat status2.out)"
 "$W" slurm resubmit out >resubmit.out 2>&1 || bad "resubmit: $(cat resubmit.out)"
 grep -q "tasks 2 of 4" resubmit.out || bad "resubmit did not pick task 2 alone: $(cat resubmit.out)"
 log "$(head -2 resubmit.out | tr '\n' ' ')"
-timeout 300 "$W" slurm status out --wait --interval 1 >status3.out 2>&1 || bad "resubmitted job did not complete: $(cat status3.out)"
+timeout 120 "$W" slurm status out --wait --interval 1 >status3.out 2>&1 || bad "resubmitted job did not complete: $(cat status3.out)"
 same_as_local "after cancel + resubmit"
 "$W" slurm resubmit out | grep -q "nothing to resubmit" || bad "a complete job resubmitted something"
 [ "$fails" = 0 ]

@@ -390,29 +390,38 @@ TEST(rep_empty_text_is_all_zero) {
 TEST(words_fused_ascii_path_matches_the_text_words_path) {
     const char alphabet[] = "aZ09_.,;:'\" \n\r\t-#!?()x@\x01";
     filter_cfg c = none();
-    filter_state *a = filter_state_new(), *b = filter_state_new();
+    filter_state *a = filter_state_new(), *b = filter_state_new(), *sc = filter_state_new();
     filter_prepare(a, &c, ferr);
     filter_prepare(b, &c, ferr);
+    filter_prepare(sc, &c, ferr);
     b->no_fused = 1;
-    char s[200];
+    sc->no_fused = 2;
+    char s[256];
     uint64_t r = 7;
     for (int iter = 0; iter < 5000; iter++) {
-        size_t n = 1 + iter % 80;
+        size_t n = 1 + iter % 150;   /* across 64-byte chunks */
         for (size_t i = 0; i < n; i++) {
             r = r * 6364136223846793005ull + 1442695040888963407ull;
-            s[i] = alphabet[(r >> 33) % (sizeof alphabet - 1)];
+            s[i] = (iter & 1) ? alphabet[(r >> 33) % (sizeof alphabet - 1)]
+                              : "aaaaaaaaaaaaaaa.b1,2 "[(r >> 33) % 21];   /* long runs across chunks */
         }
         s[n] = 0;
         filter_begin(a);
         filter_begin(b);
-        CHECK(filter_words(a, s, n, ferr) == 0 && filter_words(b, s, n, ferr) == 0);
-        int same = a->nw == b->nw;
-        for (size_t i = 0; same && i < a->nw; i++)
-            same = a->spans.v[i].off == b->spans.v[i].off && a->spans.v[i].len == b->spans.v[i].len &&
-                   a->w[i].hash == b->w[i].hash && a->w[i].chars == b->w[i].chars &&
-                   a->w[i].alpha == b->w[i].alpha && a->w[i].symbol == b->w[i].symbol;
-        if (!same) { test_fail(__FILE__, __LINE__, "fused and generic words differ on '%s'", s); break; }
+        filter_begin(sc);
+        CHECK(filter_words(a, s, n, ferr) == 0 && filter_words(b, s, n, ferr) == 0 && filter_words(sc, s, n, ferr) == 0);
+        for (int v = 0; v < 2; v++) {
+            filter_state *x = v ? sc : a;
+            int same = x->nw == b->nw;
+            for (size_t i = 0; same && i < x->nw; i++)
+                same = x->spans.v[i].off == b->spans.v[i].off && x->spans.v[i].len == b->spans.v[i].len &&
+                       x->w[i].hash == b->w[i].hash && x->w[i].chars == b->w[i].chars &&
+                       x->w[i].alpha == b->w[i].alpha && x->w[i].symbol == b->w[i].symbol;
+            if (!same) { test_fail(__FILE__, __LINE__, "%s and generic words differ on '%s'", v ? "scalar" : "vector", s); goto out; }
+        }
     }
+out:
     filter_state_free(a);
     filter_state_free(b);
+    filter_state_free(sc);
 }

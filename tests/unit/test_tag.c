@@ -82,12 +82,21 @@ TEST(tag_default_from_host_renders_the_host) {
     CHECK_EQ_STR(tag_of("default: \"<web>\"\n", "{\"id\":\"1\",\"text\":\"x\"}", b, sizeof b), "<web>");
 }
 
+TEST(tag_short_form_rule_without_match_key) {
+    char b[256];
+    const char *r = "rules:\n  - {source: \"brown/*\", tag: \"<brown.edu>\"}\n  - {url_host: arxiv.org}\n";
+    CHECK_EQ_STR(tag_of(r, "{\"id\":\"1\",\"text\":\"x\",\"source\":\"brown/a\"}", b, sizeof b), "<brown.edu>");
+    CHECK_EQ_STR(tag_of(r, "{\"id\":\"1\",\"text\":\"x\",\"url\":\"https://arxiv.org/abs/1\"}", b, sizeof b), "<arxiv.org>");
+}
+
 TEST(tag_rules_errors_name_file_and_line) {
     char b[256];
     tag_of("rules:\n  - match: {colour: red}\n    tag: x\n", "{\"text\":\"x\"}", b, sizeof b);
     CHECK(strstr(b, "rules.yaml:2") && strstr(b, "unknown match key 'colour'"));
     tag_of("rules:\n  - match: {source: a}\n", "{\"text\":\"x\"}", b, sizeof b);
     CHECK(strstr(b, "needs tag"));
+    tag_of("rules:\n  - match: {source: a}\n    tag: x\n    colour: red\n", "{\"text\":\"x\"}", b, sizeof b);
+    CHECK(strstr(b, "rules.yaml:4: unknown rule key 'colour'"));
 }
 
 /* ---- the stage, driven directly ---- */

@@ -383,3 +383,46 @@ TEST(trainer_config_yaml_sets_options_and_rejects_typos) {
     opt_free(train_opts, &c);
     opt_free(train_opts, &d);
 }
+
+/* ---- generation metrics ---- */
+#include "../../trainer/generate.h"
+
+TEST(trainer_ttr_counts_types_in_the_last_window) {
+    uint32_t ids[6] = { 1, 2, 3, 3, 3, 4 };
+    CHECK_NEAR(gen_ttr_last(ids, 6, 96), 4.0 / 6, 1e-12);
+    CHECK_NEAR(gen_ttr_last(ids, 6, 3), 2.0 / 3, 1e-12);     /* 3 3 4 */
+}
+
+TEST(trainer_repeated_4grams_fraction) {
+    uint32_t ids[8] = { 1, 2, 3, 4, 1, 2, 3, 4 };            /* 5 4-grams, 1 2 3 4 twice */
+    CHECK_NEAR(gen_repeated_ngrams(ids, 8, 4), 1.0 / 5, 1e-12);
+    uint32_t all_same[6] = { 7, 7, 7, 7, 7, 7 };             /* 3 4-grams, 2 repeats */
+    CHECK_NEAR(gen_repeated_ngrams(all_same, 6, 4), 2.0 / 3, 1e-12);
+}
+
+TEST(trainer_distinct_n_pools_samples) {
+    gen_stats s = { 0 };
+    uint32_t a[3] = { 1, 2, 3 }, b[3] = { 1, 2, 4 };
+    gen_stats_add(&s, a, 3);
+    gen_stats_add(&s, b, 3);
+    CHECK_EQ_INT(s.total[0], 6); CHECK_EQ_INT(s.uniq[0], 4);  /* 1 2 3 4 */
+    CHECK_EQ_INT(s.total[1], 4); CHECK_EQ_INT(s.uniq[1], 3);  /* 12 23 24 */
+    CHECK_EQ_INT(s.total[2], 2); CHECK_EQ_INT(s.uniq[2], 2);
+    gen_stats_free(&s);
+}
+
+TEST(trainer_seeded_sampling_is_deterministic) {
+    char err[ERR_MAX];
+    gpt *m = gpt_new(&tiny, 9, err);
+    CHECK(m);
+    uint32_t prompt[2] = { 3, 4 }, *o1 = NULL, *o2 = NULL;
+    size_t n1, n2;
+    uint64_t r1 = 1, r2 = 1;
+    gen_opts go = { .tokens = 12, .temperature = 1, .top_k = 3, .stop_id = -1 };
+    gen_sample(m, prompt, 2, &go, &r1, &o1, &n1);
+    gen_sample(m, prompt, 2, &go, &r2, &o2, &n2);
+    CHECK(n1 == 12 && n2 == 12 && !memcmp(o1, o2, 12 * sizeof(uint32_t)));
+    for (size_t i = 0; i < n1; i++) CHECK(o1[i] < 13);
+    free(o1); free(o2);
+    gpt_free(m);
+}
