@@ -147,7 +147,9 @@ void ablate_report_md(const abl_run *r, size_t n, const char *base, const char *
         for (size_t j = 0; j < r[i].eval_names.n; j++)
             if (!strlist_has(&evals, r[i].eval_names.v[j])) strlist_push(&evals, r[i].eval_names.v[j]);
     }
-    buf_printf(out, "# Ablation: %s\n\nBits per byte on held-out text (lower is better); Δ is the difference from `%s`.\n\n", title, base);
+    buf_printf(out, "# Ablation: %s\n\nBits per byte on held-out text (lower is better); Δ is the difference from `%s`. "
+                    "`val` is each variant's own validation split (it changes with the data); the named eval sets are "
+                    "the same text for every variant.\n\n", title, base);
     buf_adds(out, "| variant | documents | tokens | val bpb | Δ val |");
     for (size_t j = 0; j < evals.n; j++) buf_printf(out, " %s bpb | Δ %s |", evals.v[j], evals.v[j]);
     buf_adds(out, "\n|---|---:|---:|---:|---:|");

@@ -421,6 +421,8 @@ static void node_text(const yaml_tree *t, int node, buf *b) {
 static int run_ablation(ablation *A, int force, char *err) {
     const yaml_tree *t = A->t;
     if (stream_mkdirs(A->out, err)) return -1;
+    char *real = realpath(A->out, NULL);
+    if (real) { free(A->out); A->out = real; }
     /* 1. pipelines */
     for (size_t i = 0; i < A->nv; i++) {
         variant *v = &A->v[i];
@@ -545,6 +547,9 @@ static int run_ablation(ablation *A, int force, char *err) {
                 strlist a = {0};
                 strlist_push(&a, "train"); strlist_push(&a, "--data"); strlist_push(&a, shards);
                 for (size_t e = 0; e < evaldirs.n; e++) { strlist_push(&a, "--eval-data"); strlist_push(&a, evaldirs.v[e]); }
+                if (!yaml_tree_get(t, A->train_node, "log_every") && !yaml_tree_get(t, A->train_node, "log-every")) {
+                    strlist_push(&a, "--log-every"); strlist_push(&a, "1000000000");   /* the log file has every step */
+                }
                 add_kv_args(&a, t, A->train_node, "seeds", "seed");
                 strlist_push(&a, "--seed"); strlist_push(&a, A->seeds.v[s]);
                 strlist_push(&a, "--log"); strlist_push(&a, log);

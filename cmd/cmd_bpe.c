@@ -2,7 +2,8 @@
  * cmd_bpe — `winnow bpe train|encode|decode|convert|info`: options -> tokenizer/ calls.
  *   train    JSONL documents (`text`) and/or --text files -> tokenizer.json (or .tiktoken)
  *   encode   JSONL documents -> {"id", "ids"} lines, or raw u16/u32 tokens; --raw reads plain
- *            text files (each file one document)
+ *            text files (streamed in ~1 MiB parts cut where every pattern ends a piece, so the
+ *            ids are those of the whole file; in jsonl output each part is one line)
  *   decode   {"ids"} lines -> {"id", "text"} lines; --format u16|u32 reads raw tokens -> bytes
  *   convert  between tokenizer.json, tiktoken rank files, vocab.json+merges.txt
  *   info     vocabulary size, pattern, specials, sha256
@@ -142,16 +143,24 @@ static int read_docs(const char *cmd, char **inputs, int ninputs, int raw, batch
         instream *in = instream_open(inputs[f], err);
         if (!in) { cmd_error(cmd, "%s", err); rc = 1; break; }
         if (raw) {
+            /* streamed: memory O(batch), cut only at safe points (safe_cut) */
             buf all = { 0 };
             char tmp[1 << 16];
-            long r;
-            while ((r = instream_read(in, tmp, sizeof tmp)) > 0) buf_add(&all, tmp, (size_t)r);
-            if (r < 0) { cmd_error(cmd, "%s", instream_error(in)); rc = 1; }
+            long r = 1;
             const char *name = instream_name(in);
-            for (size_t i = 0; !rc && i < all.len;) {
-                size_t j = i + safe_cut(all.p + i, all.len - i, 1u << 20);
-                batch_add(b, name, strlen(name), all.p + i, j - i);
-                i = j;
+            while (!rc && r > 0) {
+                r = instream_read(in, tmp, sizeof tmp);
+                if (r < 0) { cmd_error(cmd, "%s", instream_error(in)); rc = 1; break; }
+                if (r > 0) buf_add(&all, tmp, (size_t)r);
+                size_t cut = all.len;
+                if (r > 0) {
+                    if (all.len < (2u << 20)) continue;
+                    cut = safe_cut(all.p, all.len, 1u << 20);
+                    if (cut == all.len) continue;          /* no safe point yet: read on */
+                }
+                if (cut) batch_add(b, name, strlen(name), all.p, cut);
+                memmove(all.p, all.p + cut, all.len - cut);
+                all.len -= cut;
                 if (b->text.len >= BATCH_BYTES) { rc = fn(ctx, b); batch_reset(b); }
             }
             buf_free(&all);

@@ -149,12 +149,9 @@ void filter_tab_reset(filter_state *st, size_t n);
 static inline struct filter_slot *filter_tab_get(filter_state *st, uint64_t key) {
     key |= !key;   /* 0 marks an empty slot */
     size_t i = (size_t)(key ^ (key >> 29)) & st->tabmask;
-    for (;;) {
-        struct filter_slot *s = &st->tab[i];
-        if (s->key == key) return s;
-        if (!s->key) { s->key = key; return s; }
-        i = (i + 1) & st->tabmask;
-    }
+    while (st->tab[i].key != key && st->tab[i].key) i = (i + 1) & st->tabmask;
+    st->tab[i].key = key;   /* no branch on "found or new": the store is harmless */
+    return &st->tab[i];
 }
 /* Gopher repetition's n-gram statistics over st's words (filter_words first): for n = 2..4 the
  * most common n-gram's count x its " ".join length, for n = 5..10 find_all_duplicate's

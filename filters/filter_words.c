@@ -1,18 +1,19 @@
 /*
  * filter_words — what the rule sets share: the per-document word analysis (ICU words with
  * their hash, length in code points, letter and symbol flags), Python's notions of whitespace,
- * strip() and splitlines(), terminal punctuation, the language-resolved settings, a hash table
- * with generation stamps, and the text of a failing check.
+ * strip() and splitlines(), terminal punctuation, the language-resolved settings, a hash table,
+ * and the text of a failing check.
  *
  * Words: text_words' segments (TEXT_WORDS_ALL), except that adjacent punctuation-only segments
  * merge into one symbol word, and ASCII punctuation glued between ASCII alphanumerics joins
- * its neighbours into one word (see filter_words: closer to NLTK's tokens).
+ * its neighbours into one word (push_word: closer to NLTK's tokens). A pure-ASCII text skips
+ * text_words: the same segmentation is done with SSE2 bitmasks (or a scalar loop without
+ * SSE2) fused with the analysis; tests check all three paths agree.
  * Invariants: filter_words caches its result for the (pointer, length) it was last called
- * with, so gopher, gopher-rep and fineweb share one word pass; callers that modify text in
- * place must not rely on that (the stage never does). The hash table is cleared in O(1) by
- * bumping a generation counter; it only grows.
- * Costs: O(bytes) for the word pass (text_words' ASCII fast path plus one loop over the
- * words' bytes); the table is sized to twice the keys, so inserts are O(1) expected.
+ * with (until filter_begin), so gopher, gopher-rep and fineweb share one word pass. The hash
+ * table is cleared by memset to the size in use; buffers only grow.
+ * Costs: O(bytes) for the word pass plus O(1) per word (hash, merge); the table is sized to
+ * twice the keys, so inserts are O(1) expected.
  */
 #include "filter.h"
 #include <math.h>
@@ -56,20 +57,21 @@ static inline uint64_t mum(uint64_t a, uint64_t b) {
     return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
-/* Words are short: two overlapping loads and one multiply (the loads and the length determine
- * the bytes, so distinct words differ before the mix); XXH3 beyond 16 bytes. */
-static inline uint64_t word_hash(const unsigned char *p, size_t n) {
+/* Words are short: up to 8 bytes are read as one little-endian integer (zero-extended),
+ * 9..16 as two overlapping ones, and mixed with the length by one multiply; XXH3 beyond.
+ * `room` is how many bytes may be read from p (at least n): with 8, the first case is a
+ * single load and a mask, without a branch on the length. */
+static inline uint64_t word_hash_room(const unsigned char *p, size_t n, size_t room) {
     uint64_t a, b;
-    if (n <= 3) {
-        if (!n) return 0x9E3779B97F4A7C15ull;
-        a = (uint64_t)p[0] | (uint64_t)p[n / 2] << 8 | (uint64_t)p[n - 1] << 16;
-        return mum(a, (uint64_t)n);
-    }
     if (n <= 8) {
-        uint32_t x, y;
-        memcpy(&x, p, 4);
-        memcpy(&y, p + n - 4, 4);
-        return mum((uint64_t)x | (uint64_t)y << 32, (uint64_t)n);
+        if (room >= 8) {
+            memcpy(&a, p, 8);
+            a &= n ? ~0ull >> (64 - 8 * n) : 0;
+        } else {
+            a = 0;
+            for (size_t i = 0; i < n; i++) a |= (uint64_t)p[i] << (8 * i);
+        }
+        return mum(a, (uint64_t)n);
     }
     if (n <= 16) {
         memcpy(&a, p, 8);
@@ -78,6 +80,7 @@ static inline uint64_t word_hash(const unsigned char *p, size_t n) {
     }
     return XXH3_64bits(p, n);
 }
+static inline uint64_t word_hash(const unsigned char *p, size_t n) { return word_hash_room(p, n, n); }
 
 uint64_t filter_utf8_chars(const char *p, size_t n) {
     const unsigned char *s = (const unsigned char *)p;
@@ -245,15 +248,15 @@ void filter_begin(filter_state *st) { st->words_of = NULL; st->tok_text = NULL; 
  *     ("e-mail", "10:54:46", "http://a.b/c", "s&p"), as NLTK only peels punctuation off the
  *     edges of whitespace-separated tokens. Limited to ASCII so CJK text (no spaces, its own
  *     marks) keeps ICU's words. */
-static inline size_t push_word(filter_state *st, const unsigned char *p, uint32_t off, uint32_t len,
-                               unsigned alpha, unsigned nonsym, unsigned chars, size_t nw) {
+static inline size_t push_word(filter_state *st, const unsigned char *p, size_t n, uint32_t off,
+                               uint32_t len, unsigned alpha, unsigned nonsym, unsigned chars, size_t nw) {
     text_span *v = st->spans.v;
     filter_word *w = st->w;
     int adjacent = nw && v[nw - 1].off + v[nw - 1].len == off;
     if (adjacent && !nonsym && w[nw - 1].symbol) {
         v[nw - 1].len += len;
         w[nw - 1].chars += chars;
-        w[nw - 1].hash = word_hash(p + v[nw - 1].off, v[nw - 1].len);
+        w[nw - 1].hash = word_hash_room(p + v[nw - 1].off, v[nw - 1].len, n - v[nw - 1].off);
         return nw;
     }
     if (adjacent && nonsym && nw >= 2 && ascii_alnum[p[off]] && w[nw - 1].symbol && !w[nw - 2].symbol &&
@@ -262,12 +265,12 @@ static inline size_t push_word(filter_state *st, const unsigned char *p, uint32_
         v[nw - 2].len = off + len - v[nw - 2].off;
         w[nw - 2].chars += w[nw - 1].chars + chars;
         w[nw - 2].alpha |= (uint8_t)alpha;
-        w[nw - 2].hash = word_hash(p + v[nw - 2].off, v[nw - 2].len);
+        w[nw - 2].hash = word_hash_room(p + v[nw - 2].off, v[nw - 2].len, n - v[nw - 2].off);
         return nw - 1;
     }
     v[nw].off = off;
     v[nw].len = len;
-    w[nw].hash = word_hash(p + off, len);
+    w[nw].hash = word_hash_room(p + off, len, n - off);
     w[nw].chars = chars;
     w[nw].alpha = (uint8_t)alpha;
     w[nw].symbol = (uint8_t)!nonsym;
@@ -287,8 +290,10 @@ static void words_grow(filter_state *st, size_t need) {
 
 /* Pure-ASCII text: text_words' ASCII segmentation (text.c: the same rules, tested to agree
  * with ICU) fused with the word analysis, one pass over the bytes. */
-static size_t words_ascii_fused(filter_state *st, const unsigned char *p, size_t n) {
-    size_t nw = 0, i = 0;
+static size_t words_ascii_fused(filter_state *st, const unsigned char *text, size_t tn, size_t s0,
+                                size_t e0, size_t nw) {
+    const unsigned char *p = text + s0;
+    size_t n = e0 - s0, i = 0;
     while (i < n) {
         unsigned k = fcls[p[i]];
         if (k == F_RUN) {
@@ -308,13 +313,14 @@ static size_t words_ascii_fused(filter_state *st, const unsigned char *p, size_t
                 break;
             }
             if (nw + 2 > st->capw || nw + 2 > st->spans.cap) words_grow(st, 2 * nw + 64);
-            nw = push_word(st, p, (uint32_t)i, (uint32_t)(j - i), acc & 1, (acc >> 1) & 1, (unsigned)(j - i), nw);
+            nw = push_word(st, text, tn, (uint32_t)(s0 + i), (uint32_t)(j - i), acc & 1, (acc >> 1) & 1,
+                           (unsigned)(j - i), nw);
             i = j;
         } else if (k == F_SPACE) {
             i++;
         } else {
             if (nw + 2 > st->capw || nw + 2 > st->spans.cap) words_grow(st, 2 * nw + 64);
-            nw = push_word(st, p, (uint32_t)i, 1, 0, 0, 1, nw);
+            nw = push_word(st, text, tn, (uint32_t)(s0 + i), 1, 0, 0, 1, nw);
             i++;
         }
     }
@@ -340,7 +346,10 @@ static inline int any_bits(const uint64_t *m, size_t s, size_t e) {   /* any bit
     return 0;
 }
 
-static size_t words_ascii_simd(filter_state *st, const unsigned char *p, size_t n) {
+static size_t words_ascii_simd(filter_state *st, const unsigned char *text, size_t tn, size_t s0,
+                               size_t e0, size_t nw) {
+    const unsigned char *p = text + s0;   /* the piece [s0, e0) of the text */
+    size_t n = e0 - s0;
     size_t nk = (n + 63) / 64;
     if (st->capmasks < nk * MK_N) {
         st->capmasks = nk * MK_N + nk * MK_N / 2;
@@ -396,7 +405,6 @@ static size_t words_ascii_simd(filter_state *st, const unsigned char *p, size_t 
         m[MK_ML] = (m[MK_ML] & pl & nl) | (m[MK_MN] & pd & nd);   /* joined marks */
     }
     for (size_t k = 0; k < nk; k++) M[k * MK_N + MK_R] |= M[k * MK_N + MK_ML];
-    size_t nw = 0;
     uint64_t carry = 0;
     for (size_t k = 0; k < nk; k++) {
         const uint64_t *m = M + k * MK_N;
@@ -408,7 +416,7 @@ static size_t words_ascii_simd(filter_state *st, const unsigned char *p, size_t 
             starts &= starts - 1;
             size_t at0 = k * 64 + (size_t)b;
             if (nw + 2 > st->capw || nw + 2 > st->spans.cap) words_grow(st, 2 * nw + 64);
-            if (!(w >> b & 1)) { nw = push_word(st, p, (uint32_t)at0, 1, 0, 0, 1, nw); continue; }
+            if (!(w >> b & 1)) { nw = push_word(st, text, tn, (uint32_t)(s0 + at0), 1, 0, 0, 1, nw); continue; }
             /* end of the run: the first 0 of W at or after at0 */
             size_t end, kk = k;
             uint64_t rest = ~w & (~0ull << b);   /* bit b itself is in W */
@@ -418,7 +426,8 @@ static size_t words_ascii_simd(filter_state *st, const unsigned char *p, size_t 
             const uint64_t *base = M;
             unsigned alpha = (unsigned)any_bits(base + MK_A, at0, end);
             unsigned nonsym = alpha || any_bits(base + MK_AN, at0, end);
-            nw = push_word(st, p, (uint32_t)at0, (uint32_t)(end - at0), alpha, nonsym, (unsigned)(end - at0), nw);
+            nw = push_word(st, text, tn, (uint32_t)(s0 + at0), (uint32_t)(end - at0), alpha, nonsym,
+                           (unsigned)(end - at0), nw);
             if (kk > k) break;   /* the run left this chunk: its other starts come after it */
             starts &= end - k * 64 >= 64 ? 0 : ~0ull << (end - k * 64);
         }
@@ -427,55 +436,91 @@ static size_t words_ascii_simd(filter_state *st, const unsigned char *p, size_t 
 }
 #endif
 
-static int all_ascii(const unsigned char *p, size_t n) {
-    size_t i = 0;
-    uint64_t acc = 0;
-    for (; i + 32 <= n; i += 32) {
-        uint64_t a, b, c, d;
-        memcpy(&a, p + i, 8); memcpy(&b, p + i + 8, 8); memcpy(&c, p + i + 16, 8); memcpy(&d, p + i + 24, 8);
-        acc |= a | b | c | d;
+/* ASCII piece [s, e): the vector path (or the scalar one without SSE2 / when tests ask). */
+static size_t words_ascii_piece(filter_state *st, const unsigned char *p, size_t n, size_t s, size_t e, size_t nw) {
+#if defined(__SSE2__)
+    if (st->no_fused == 0) return words_ascii_simd(st, p, n, s, e, nw);
+#endif
+    return words_ascii_fused(st, p, n, s, e, nw);
+}
+
+/* Non-ASCII piece [s, e): text_words (ICU), then the analysis by code point. */
+static int words_icu_piece(filter_state *st, const unsigned char *p, size_t n, size_t s, size_t e,
+                           size_t *nwp, char *err) {
+    text_spans *sp = &st->sents;   /* scratch */
+    if (text_words(st->tc, (const char *)p + s, e - s, TEXT_WORDS_ALL, sp, err)) return -1;
+    size_t nw = *nwp;
+    words_grow(st, nw + sp->n + 2);
+    for (size_t i = 0; i < sp->n; i++) {
+        uint32_t off = (uint32_t)s + sp->v[i].off, len = sp->v[i].len;
+        const unsigned char *q = p + off;
+        unsigned acc = 0, alpha, nonsym, chars = len;
+        for (size_t k = 0; k < len; k++) acc |= wcls[q[k]];
+        alpha = acc & 1;
+        nonsym = (acc >> 1) & 1;
+        if (acc & 4) {   /* non-ASCII: by code point */
+            alpha = nonsym = chars = 0;
+            for (size_t k = 0; k < len;) {
+                if (q[k] < 0x80) {
+                    alpha |= ascii_alpha[q[k]];
+                    nonsym |= !ascii_sym[q[k]];
+                    k++;
+                } else {
+                    uint32_t cp;
+                    k += (size_t)text_utf8_next(q + k, &cp);
+                    alpha |= u_isalpha((UChar32)cp) != 0;
+                    nonsym |= !cp_symbolic(cp);
+                }
+                chars++;
+            }
+        }
+        nw = push_word(st, p, n, off, len, alpha, nonsym, chars, nw);
     }
-    for (; i < n; i++) acc |= p[i];
-    return !(acc & 0x8080808080808080ull);
+    *nwp = nw;
+    return 0;
+}
+
+/* A cut at i where no segment or merge crosses: after '\n', or after ' ' before an ASCII
+ * non-space (text.c cuts its pieces the same way; push_word never merges across whitespace). */
+static inline int safe_cut(const unsigned char *p, size_t i) {
+    unsigned char a = p[i - 1], b = p[i];
+    return a == '\n' || (a == ' ' && b < 0x80 && b != ' ');
 }
 
 int filter_words(filter_state *st, const char *t, size_t n, char *err) {
     if (st->words_of == t && st->words_of_len == n && st->w) return 0;
     const unsigned char *p = (const unsigned char *)t;
     size_t nw = 0;
-    if (st->no_fused != 1 && all_ascii(p, n)) {
-#if defined(__SSE2__)
-        if (st->no_fused == 0) nw = words_ascii_simd(st, p, n);
-        else
-#endif
-        nw = words_ascii_fused(st, p, n);
+    if (st->no_fused == 1) {
+        if (words_icu_piece(st, p, n, 0, n, &nw, err)) return -1;
     } else {
-        if (text_words(st->tc, t, n, TEXT_WORDS_ALL, &st->spans, err)) return -1;
-        words_grow(st, st->spans.n);
-        for (size_t i = 0; i < st->spans.n; i++) {
-            uint32_t off = st->spans.v[i].off, len = st->spans.v[i].len;
-            const unsigned char *q = p + off;
-            unsigned acc = 0, alpha, nonsym, chars = len;
-            for (size_t k = 0; k < len; k++) acc |= wcls[q[k]];
-            alpha = acc & 1;
-            nonsym = (acc >> 1) & 1;
-            if (acc & 4) {   /* non-ASCII: by code point */
-                alpha = nonsym = chars = 0;
-                for (size_t k = 0; k < len;) {
-                    if (q[k] < 0x80) {
-                        alpha |= ascii_alpha[q[k]];
-                        nonsym |= !ascii_sym[q[k]];
-                        k++;
-                    } else {
-                        uint32_t cp;
-                        k += (size_t)text_utf8_next(q + k, &cp);
-                        alpha |= u_isalpha((UChar32)cp) != 0;
-                        nonsym |= !cp_symbolic(cp);
-                    }
-                    chars++;
-                }
+        /* ASCII stretches take the ASCII path; the rest, from the safe cut before a non-ASCII
+         * byte to the first safe cut followed by 256 ASCII bytes, goes through ICU. */
+        size_t pos = 0;
+        while (pos < n) {
+            size_t m = pos;
+            while (m + 8 <= n) {
+                uint64_t w8;
+                memcpy(&w8, p + m, 8);
+                if (w8 & 0x8080808080808080ull) break;
+                m += 8;
             }
-            nw = push_word(st, p, off, len, alpha, nonsym, chars, nw);   /* nw <= i: in place */
+            while (m < n && p[m] < 0x80) m++;
+            if (m == n) { nw = words_ascii_piece(st, p, n, pos, n, nw); break; }
+            size_t a = m;
+            while (a > pos && !safe_cut(p, a)) a--;
+            if (a > pos) nw = words_ascii_piece(st, p, n, pos, a, nw);
+            size_t b = m + 1;
+            for (;;) {
+                while (b < n && !safe_cut(p, b)) b++;
+                if (b >= n) { b = n; break; }
+                size_t q = b, lim = b + 256 < n ? b + 256 : n;
+                while (q < lim && p[q] < 0x80) q++;
+                if (q == lim) break;
+                b = q + 1;
+            }
+            if (words_icu_piece(st, p, n, a, b, &nw, err)) return -1;
+            pos = b;
         }
     }
     st->spans.n = nw;

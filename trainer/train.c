@@ -26,6 +26,7 @@ const opt_def train_opts[] = {
     { "rope", 0, OPT_BOOL, O(rope), "false", "rotary position embedding instead of learned positions", 0, 0, NULL, NULL },
     { "batch-size", 'b', OPT_INT, O(batch_size), "8", "sequences per micro-batch", 1, 1 << 20, NULL, NULL },
     { "grad-accum", 0, OPT_INT, O(grad_accum), "1", "micro-batches per optimizer step", 1, 1 << 20, NULL, NULL },
+    { "batch-tokens", 0, OPT_INT, O(batch_tokens), "0", "tokens per optimizer step (sets grad-accum; a multiple of batch-size x seq-len)", 0, 1e15, NULL, NULL },
     { "steps", 0, OPT_INT, O(steps), "-1", "optimizer steps (or --max-tokens, or --epochs); 0 saves the initial model", -1, 1e15, NULL, NULL },
     { "max-tokens", 0, OPT_INT, O(max_tokens), "0", "train on this many tokens", 0, 1e18, NULL, NULL },
     { "epochs", 0, OPT_DOUBLE, O(epochs), "0", "passes over the training windows", 0, 1e9, NULL, NULL },
@@ -327,11 +328,19 @@ int train_run(const train_cfg *cfg, train_progress_fn progress, void *ctx, char 
         if (!r.m) goto out;
     }
 
-    long long tokens_per_step = (long long)B * T * cfg->grad_accum, total;
+    long long accum = cfg->grad_accum;
+    if (cfg->batch_tokens > 0) {
+        if (cfg->batch_tokens % ((long long)B * T)) {
+            err_set(err, "--batch-tokens %lld is not a multiple of batch-size x seq-len = %lld", cfg->batch_tokens, (long long)B * T);
+            goto out;
+        }
+        accum = cfg->batch_tokens / ((long long)B * T);
+    }
+    long long tokens_per_step = (long long)B * T * accum, total;
     if (cfg->steps >= 0) total = cfg->steps;
     else if (cfg->max_tokens > 0) total = (cfg->max_tokens + tokens_per_step - 1) / tokens_per_step;
     else if (cfg->epochs > 0)
-        total = (long long)ceil(cfg->epochs * (double)loader_windows_per_epoch(&r.loader) / (double)(B * cfg->grad_accum));
+        total = (long long)ceil(cfg->epochs * (double)loader_windows_per_epoch(&r.loader) / (double)(B * accum));
     else { err_set(err, "say how long to train: --steps N, --max-tokens N or --epochs N"); goto out; }
     if (total < 1 && cfg->steps != 0) total = 1;
 
@@ -350,12 +359,12 @@ int train_run(const train_cfg *cfg, train_progress_fn progress, void *ctx, char 
     while (step < stop) {
         double t0 = now_s(), loss = 0;
         gpt_zero_grad(r.m);
-        for (long long k = 0; k < cfg->grad_accum; k++) {
+        for (long long k = 0; k < accum; k++) {
             loader_next(&r.loader, r.ids, r.targets, B);
             loss += gpt_forward(r.m, r.ids, r.targets, B, T);
-            gpt_backward(r.m, (float)(1.0 / cfg->grad_accum));
+            gpt_backward(r.m, (float)(1.0 / accum));
         }
-        loss /= (double)cfg->grad_accum;
+        loss /= (double)accum;
         if (!isfinite(loss)) { buf_free(&line); err_set(err, "training diverged: loss is %g at step %lld (lower --lr?)", loss, step + 1); goto out; }
         double norm = optim_norm(gpt_grad_data(r.m), np);
         double lr = optim_lr(&oc, step);

@@ -23,7 +23,7 @@ typedef struct train_cfg {
     strlist eval_data;
     long long n_layer, n_head, n_embd, seq_len;
     int rope;
-    long long batch_size, grad_accum, steps, max_tokens;
+    long long batch_size, grad_accum, batch_tokens, steps, max_tokens;
     double epochs;
     double lr, min_lr, beta1, beta2, eps, weight_decay, grad_clip;
     long long warmup_steps, seed, eval_every, eval_tokens, save_every, threads, log_every, stop_at;

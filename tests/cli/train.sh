@@ -70,6 +70,17 @@ train_resume_continues_with_identical_losses() {
   expect_same a b
 }
 
+train_batch_tokens_sets_gradient_accumulation() {
+  mkshards d aaaa || return 1
+  expect_status 0 $W train --data d $SMALL --steps 2 --batch-tokens 192 --log a.jsonl || return 1
+  expect_status 0 $W train --data d $SMALL --steps 2 --grad-accum 3 --log b.jsonl || return 1
+  grep -q '"step": 1, "tokens": 192,' a.jsonl || { fail "$(head -1 a.jsonl)"; return 1; }
+  sed 's/"tokens_per_s": [^,}]*//' a.jsonl >a2; sed 's/"tokens_per_s": [^,}]*//' b.jsonl >b2
+  expect_same a2 b2 || return 1
+  expect_status 1 $W train --data d $SMALL --steps 2 --batch-tokens 100 || return 1
+  expect_err 'not a multiple of batch-size x seq-len = 64'
+}
+
 train_epochs_sets_the_number_of_steps() {
   mkshards d aaaa 1000 200 || return 1
   # 1000 tokens / 16 = 62 windows; 2 epochs at 4 windows per step = 31 steps
@@ -138,6 +149,7 @@ t train_writes_metrics_lines train_writes_metrics_lines
 t train_eval_data_is_reported_by_name train_eval_data_is_reported_by_name
 t train_config_yaml_gives_the_same_run_as_flags train_config_yaml_gives_the_same_run_as_flags
 t train_resume_continues_with_identical_losses train_resume_continues_with_identical_losses
+t train_batch_tokens_sets_gradient_accumulation train_batch_tokens_sets_gradient_accumulation
 t train_epochs_sets_the_number_of_steps train_epochs_sets_the_number_of_steps
 t eval_reports_loss_and_bits_per_byte eval_reports_loss_and_bits_per_byte
 t eval_on_shards_of_another_tokenizer_fails_clearly eval_on_shards_of_another_tokenizer_fails_clearly
