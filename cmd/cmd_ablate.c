@@ -615,12 +615,8 @@ int cmd_ablate(int argc, char **argv) {
     char err[ERR_MAX];
     int npos = opt_parse_argv(tables, cfgs, 1, argc, argv, err);
     if (npos == -2) {
-        buf b = {0};
-        buf_adds(&b, "usage: winnow ablate [OPTIONS] ABLATION.yaml\n\nRun every variant of a pipeline, tokenize with one shared tokenizer, train the same\n"
-                     "model on each, measure held-out bits per byte; write results.jsonl, report.md, curves.svg.\n\noptions:\n");
-        opt_help(abl_opts, &b);
-        fputs(b.p, stdout);
-        buf_free(&b);
+        cmd_usage(stdout, "usage: winnow ablate [OPTIONS] ABLATION.yaml\n\nRun every variant of a pipeline, tokenize with one shared tokenizer, train the same\n"
+                     "model on each, measure held-out bits per byte; write results.jsonl, report.md, curves.svg.\n", abl_opts);
         return 0;
     }
     if (npos != 1) { cmd_error("ablate", "%s", npos < 0 ? err : "needs exactly one ABLATION.yaml"); return 2; }

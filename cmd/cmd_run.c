@@ -120,12 +120,8 @@ int cmd_run(int argc, char **argv) {
     char err[ERR_MAX];
     int npos = opt_parse_argv(tables, cfgs, 1, argc, argv, err), status = 0;
     if (npos == -2) {
-        buf b = {0};
-        buf_adds(&b, "usage: winnow run [OPTIONS] PIPELINE.yaml\n\nRun a YAML pipeline: steps fused in one process, input files spread over workers,\n"
-                     "resumable (finished units are skipped on a rerun). See README 'Pipelines'.\n\noptions:\n");
-        opt_help(run_opts, &b);
-        fputs(b.p, stdout);
-        buf_free(&b);
+        cmd_usage(stdout, "usage: winnow run [OPTIONS] PIPELINE.yaml\n\nRun a YAML pipeline: steps fused in one process, input files spread over workers,\n"
+                     "resumable (finished units are skipped on a rerun). See README 'Pipelines'.\n", run_opts);
         opt_free(run_opts, &c);
         return 0;
     }

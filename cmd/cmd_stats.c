@@ -45,11 +45,7 @@ int cmd_stats(int argc, char **argv) {
     char err[ERR_MAX];
     int npos = opt_parse_argv(tables, cfgs, 1, argc, argv, err);
     if (npos == -2) {
-        buf b = {0};
-        buf_adds(&b, "usage: winnow stats [OPTIONS] [FILE...]\n\nDocuments, bytes, characters, words, per-source counts and length percentiles.\n\noptions:\n");
-        opt_help(stats_opts, &b);
-        fputs(b.p, stdout);
-        buf_free(&b);
+        cmd_usage(stdout, "usage: winnow stats [OPTIONS] [FILE...]\n\nDocuments, bytes, characters, words, per-source counts and length percentiles.\n", stats_opts);
         opt_free(stats_opts, &c);
         return 0;
     }

@@ -8,12 +8,16 @@
 #ifndef WN_CMDS_H
 #define WN_CMDS_H
 #include "../pipeline/stage.h"
+#include <stdio.h>
 
 /* Generic driver for stage commands: options, inputs, outputs, rejects, stats (cmd_stage.c). */
 int stage_cmd_main(const stage_class *cls, int argc, char **argv);
 
 /* Print "winnow CMD: message" to stderr (the only message format of the tool). */
 void cmd_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print a command's usage text followed by "options:" and its generated option help. */
+void cmd_usage(FILE *f, const char *text, const opt_def *opts);
 
 /* Stage classes (filters/, pipeline/). */
 extern const stage_class cat_stage, head_stage, sample_stage;

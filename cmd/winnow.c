@@ -55,6 +55,15 @@ void cmd_error(const char *cmd, const char *fmt, ...) {
     va_end(ap);
 }
 
+void cmd_usage(FILE *f, const char *text, const opt_def *opts) {
+    buf b = {0};
+    buf_adds(&b, text);
+    buf_adds(&b, "\noptions:\n");
+    opt_help(opts, &b);
+    fputs(b.p, f);
+    buf_free(&b);
+}
+
 static int available(const command *c) { return c->fn || (c->stage && c->stage->name); }
 
 static void usage(FILE *f) {

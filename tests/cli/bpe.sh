@@ -72,6 +72,18 @@ t_encode_u16_decode_raw_bytes() {
   expect_same rnd.bin back.bin
 }
 
+t_encode_raw_parts_equal_whole_text() {
+  command -v python3 >/dev/null || { skip "no python3 to write the JSONL form"; return 0; }
+  small_corpus
+  "$W" bpe train corpus.jsonl --vocab-size 300 -o t.json 2>/dev/null || return 1
+  zstd -dc "$SHARED/corpora/spam.jsonl.zst" | head -c 3500000 > big.txt    # > 2 MiB: several parts
+  python3 -c 'import json,sys; sys.stdout.write(json.dumps({"id":"big","text":open("big.txt",encoding="utf-8",errors="surrogateescape").read()})+"\n")' > big.jsonl 2>/dev/null ||
+    { skip "big.txt is not UTF-8"; return 0; }
+  "$W" bpe encode --raw -t t.json --format u32 big.txt -o a.u32 || return 1
+  "$W" bpe encode -t t.json --format u32 big.jsonl -o b.u32 || return 1
+  expect_same a.u32 b.u32
+}
+
 t_encode_same_output_any_threads() {
   zstd -dc "$SHARED/corpora/spam.jsonl.zst" | head -n 300 > c.jsonl
   "$W" bpe train c.jsonl --vocab-size 600 -o t.json 2>/dev/null || return 1
@@ -194,6 +206,7 @@ t train_same_output_any_threads t_train_same_output_any_threads
 t train_text_files_equal_jsonl t_train_text_files_equal_jsonl
 t encode_decode_roundtrip t_encode_decode_roundtrip
 t encode_u16_decode_raw_bytes t_encode_u16_decode_raw_bytes
+t encode_raw_parts_equal_whole_text t_encode_raw_parts_equal_whole_text
 t encode_same_output_any_threads t_encode_same_output_any_threads
 t special_text_is_ordinary_unless_allowed t_special_text_is_ordinary_unless_allowed
 t convert_json_tiktoken_roundtrip t_convert_json_tiktoken_roundtrip

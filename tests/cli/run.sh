@@ -98,3 +98,17 @@ tasks_with_global_step_need_phases() {
 t tasks_with_global_step_need_phases tasks_with_global_step_need_phases
 dry_run_prints_plan() { mkdata; pipe '  - sample: {fraction: 0.5}'; expect_status 0 $W run --dry-run p.yaml && expect_out 'unit part-000004' && [ ! -d clean/.winnow/done ] || [ -z "$(ls clean/.winnow/done 2>/dev/null)" ]; }
 t dry_run_prints_plan dry_run_prints_plan
+real_stages_same_as_shell_pipeline() {
+  mkdir -p data
+  $W sample -f 0.5 --seed 1 "$TOP/examples/data/heldout/mail.jsonl.zst" -o data/a.jsonl.zst
+  $W sample -f 0.5 --seed 1 --invert "$TOP/examples/data/heldout/mail.jsonl.zst" -o data/b.jsonl.zst
+  $W cat "$TOP/examples/data/heldout/brown.jsonl.zst" -o data/c.jsonl.zst
+  printf 'rules:\n  - match: {source: "brown/*"}\n    tag: "<brown.edu>"\ndefault: none\n' >tags.yaml
+  pipe '  - filter: {rules: [gopher-rep, fineweb]}
+  - tag: {rules: tags.yaml}
+  - dedup: {mode: near}'
+  $W run -q -j 2 p.yaml || return 1
+  $W cat data/a.jsonl.zst data/b.jsonl.zst data/c.jsonl.zst | $W filter --rules gopher-rep,fineweb | $W tag --rules tags.yaml | $W dedup --mode near >shell.jsonl
+  expect_same clean/part-000000.jsonl shell.jsonl && grep -q '<brown.edu>' shell.jsonl
+}
+t real_stages_same_as_shell_pipeline real_stages_same_as_shell_pipeline

@@ -425,3 +425,37 @@ out:
     filter_state_free(b);
     filter_state_free(sc);
 }
+
+TEST(words_mixed_text_pieces_match_the_text_words_path) {
+    static const char *const bits[] = { "a", "Z", "9", ".", ",", " ", "\n", "'", "-", "@", "_", "caf\xc3\xa9",
+        "\xe2\x80\x9c", "\xe4\xb8\xad\xe6\x96\x87", "\xc2\xa0", "  ", "http://x.y/z", "e-mail" };
+    filter_cfg c = none();
+    filter_state *a = filter_state_new(), *b = filter_state_new();
+    filter_prepare(a, &c, ferr);
+    filter_prepare(b, &c, ferr);
+    b->no_fused = 1;
+    uint64_t r = 11;
+    for (int iter = 0; iter < 2000; iter++) {
+        buf s = {0};
+        int n = 1 + iter % 200;
+        for (int i = 0; i < n; i++) {
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            /* mostly ASCII, so pieces of both kinds alternate */
+            size_t k = (r >> 33) % (sizeof bits / sizeof *bits);
+            if (k >= 11 && k <= 14 && (r >> 20) % 8) k = 0;
+            buf_adds(&s, bits[k]);
+        }
+        filter_begin(a);
+        filter_begin(b);
+        CHECK(filter_words(a, s.p, s.len, ferr) == 0 && filter_words(b, s.p, s.len, ferr) == 0);
+        int same = a->nw == b->nw;
+        for (size_t i = 0; same && i < a->nw; i++)
+            same = a->spans.v[i].off == b->spans.v[i].off && a->spans.v[i].len == b->spans.v[i].len &&
+                   a->w[i].hash == b->w[i].hash && a->w[i].chars == b->w[i].chars &&
+                   a->w[i].alpha == b->w[i].alpha && a->w[i].symbol == b->w[i].symbol;
+        if (!same) { test_fail(__FILE__, __LINE__, "pieces and text_words differ on '%s'", s.p); buf_free(&s); break; }
+        buf_free(&s);
+    }
+    filter_state_free(a);
+    filter_state_free(b);
+}
