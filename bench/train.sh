@@ -4,7 +4,9 @@
 # Prints per setting (OPENBLAS_CORETYPE=Haswell and unset): winnow's and PyTorch's tokens/s
 # (medians of REPS runs, each the median of the timed steps after 2 untimed ones), the ratio,
 # winnow's achieved GFLOP/s and OpenBLAS sgemm's GFLOP/s on the model's largest matmul shape
-# (2 threads, the same run). Env: WINNOW (binary), REPS (3), STEPS (8), THREADS (2).
+# (2 threads, the same run). Runs alternate winnow / PyTorch so both see the same machine;
+# on a shared machine also read the median of the per-run ratios.
+# Env: WINNOW (binary), REPS (3), STEPS (8), THREADS (2).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 W=${WINNOW:-./winnow}
@@ -47,20 +49,22 @@ torch_run() {
 
 for ct in Haswell unset; do
   if [ $ct = unset ]; then unset OPENBLAS_CORETYPE; else export OPENBLAS_CORETYPE=$ct; fi
-  : >"$D/w.txt"; : >"$D/t.txt"; : >"$D/g.txt"
+  : >"$D/w.txt"; : >"$D/t.txt"; : >"$D/g.txt"; : >"$D/r.txt"
   i=0
   while [ $i -lt "$REPS" ]; do
-    winnow_run >>"$D/w.txt" || { echo "winnow train failed"; exit 1; }
-    torch_run >>"$D/t.txt" || { echo "torch failed"; exit 1; }
+    wr=$(winnow_run) || { echo "winnow train failed"; exit 1; }
+    tr=$(torch_run) || { echo "torch failed"; exit 1; }
+    echo "$wr" >>"$D/w.txt"; echo "$tr" >>"$D/t.txt"
+    awk -v w="$wr" -v t="$tr" 'BEGIN { print w / t }' >>"$D/r.txt"
     OPENBLAS_NUM_THREADS=$TH "$D/sgemm_peak" $TH $((B * T)) $((4 * C)) $C >>"$D/g.txt"
     i=$((i + 1))
   done
-  w=$(median <"$D/w.txt"); t=$(median <"$D/t.txt"); g=$(median <"$D/g.txt")
-  awk -v ct=$ct -v w=$w -v t=$t -v g=$g -v f=$FPT -v th=$TH -v r=$REPS 'BEGIN {
+  w=$(median <"$D/w.txt"); t=$(median <"$D/t.txt"); g=$(median <"$D/g.txt"); pr=$(median <"$D/r.txt")
+  awk -v ct=$ct -v w=$w -v t=$t -v g=$g -v f=$FPT -v th=$TH -v r=$REPS -v pr=$pr 'BEGIN {
     printf "OPENBLAS_CORETYPE=%s, %d threads, median of %d runs:\n", ct, th, r
     printf "  winnow train  %8.0f tokens/s  (%.1f GFLOP/s achieved)\n", w, w * f / 1e9
     printf "  PyTorch       %8.0f tokens/s\n", t
-    printf "  ratio         %8.2fx\n", w / t
+    printf "  ratio         %8.2fx  (median of the per-run ratios: %.2fx)\n", w / t, pr
     printf "  OpenBLAS sgemm %.1f GFLOP/s (%d threads, %dx%dx%d)\n", g, th, 2048, 1024, 256 }'
   echo "  runs: winnow $(tr '\n' ' ' <"$D/w.txt")| torch $(tr '\n' ' ' <"$D/t.txt")"
 done

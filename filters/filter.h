@@ -119,6 +119,8 @@ struct filter_state {
     filter_word *w; size_t nw, capw;
     const char *words_of; size_t words_of_len;   /* text the words were computed for */
     const char *tok_text; size_t tok_len; uint64_t tok_count;   /* word count of c4's output */
+    struct filter_line { uint32_t a, b; } *lv; size_t nlv, caplv;  /* stripped splitlines() */
+    const char *lines_of; size_t lines_of_len; int lines_simple;
     uint64_t text_chars;                        /* code points of that text */
     /* open-addressing hash table, key 0 = empty, cleared (memset) to the size in use */
     struct filter_slot { uint64_t key; uint32_t count, first; } *tab;
@@ -162,5 +164,8 @@ void filter_rep_ngrams(filter_state *st, int naive, uint64_t top[3], uint64_t du
 typedef struct filter_lines { const char *p; size_t n, pos; int simple; } filter_lines;
 void filter_lines_init(filter_lines *it, const char *p, size_t n);
 int filter_lines_next(filter_lines *it, size_t *s, size_t *e);
+/* The splitlines() lines of t, each as its strip()ped [a, b) (byte offsets in t), into
+ * st->lv / st->nlv; computed once per text (gopher and c4 share it). */
+void filter_stripped_lines(filter_state *st, const char *t, size_t n);
 
 #endif

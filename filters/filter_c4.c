@@ -173,22 +173,19 @@ int filter_c4(filter_state *st, const filter_cfg *c, const char *t, size_t n, in
     buf_reset(&st->edited);
     long long lines = 0, kept = 0;
     sg->c4_lorem_ipsum = sg->c4_curly_bracket = 0;
-    size_t s, e;
     *edited = t; *edited_len = n; *changed = 0;
-    filter_lines it;
-    filter_lines_init(&it, t, n);
+    filter_stripped_lines(st, t, n);
     /* The words of the output (fineweb's denominator) are the input's words on kept lines,
      * when the input's words are at hand, lines end only in '\n' (no separator ICU could
      * glue into a symbol word) and no citation was cut out; else fineweb recounts. */
-    int count_ok = st->words_of == t && st->words_of_len == n && it.simple && !memchr(t, 0x1F, n);
+    int count_ok = st->words_of == t && st->words_of_len == n && st->lines_simple && !memchr(t, 0x1F, n);
     uint64_t out_words = 0;
     size_t wcur = 0;
-    while (filter_lines_next(&it, &s, &e)) {
+    for (size_t li = 0; li < st->nlv; li++) {
         lines++;
-        size_t a, b;
-        filter_py_strip(t + s, e - s, &a, &b);
-        const char *l = t + s + a;
-        size_t ll = b - a;
+        size_t la = st->lv[li].a, lb = st->lv[li].b;
+        const char *l = t + la;
+        size_t ll = lb - la;
         int cited = 0;
         if (c->c4_max_word_length != -1 && has_long_word(l, ll, c->c4_max_word_length)) continue;
         long long nwords = -1;   /* counted when needed */
@@ -206,8 +203,7 @@ int filter_c4(filter_state *st, const filter_cfg *c, const char *t, size_t n, in
                 nwords = (long long)st->sents.n;
             } else {
                 /* the words of the stripped line before citations were cut (datatrove) */
-                const char *ol = t + s + a;
-                nwords = count_words(ol, b - a, c->c4_min_words_per_line);
+                nwords = count_words(t + la, lb - la, c->c4_min_words_per_line);
             }
             if (nwords < c->c4_min_words_per_line) continue;
         }
@@ -230,7 +226,7 @@ int filter_c4(filter_state *st, const filter_cfg *c, const char *t, size_t n, in
         kept++;
         if (cited) count_ok = 0;
         if (count_ok) {
-            uint32_t lo = (uint32_t)(s + a), hi = (uint32_t)(s + b);
+            uint32_t lo = (uint32_t)la, hi = (uint32_t)lb;
             while (wcur < st->spans.n && st->spans.v[wcur].off < lo) wcur++;
             while (wcur < st->spans.n && st->spans.v[wcur].off < hi) { wcur++; out_words++; }
         }

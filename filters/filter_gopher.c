@@ -89,15 +89,12 @@ int filter_gopher(filter_state *st, const filter_cfg *c, const char *t, size_t n
     if (c->max_ellipsis_word_ratio && sg->ellipsis_word_ratio > c->max_ellipsis_word_ratio)
         FAIL("ellipsis_word_ratio", sg->ellipsis_word_ratio, ">", c->max_ellipsis_word_ratio, 0);
 
-    size_t s, e, lines = 0, bullets = 0, ellipsis_lines = 0;
-    filter_lines it;
-    filter_lines_init(&it, t, n);
-    while (filter_lines_next(&it, &s, &e)) {
-        lines++;
-        size_t a, b;
-        filter_py_strip(t + s, e - s, &a, &b);
-        const char *l = t + s + a;
-        size_t ll = b - a;
+    size_t lines, bullets = 0, ellipsis_lines = 0;
+    filter_stripped_lines(st, t, n);
+    lines = st->nlv;
+    for (size_t i = 0; i < st->nlv; i++) {
+        const char *l = t + st->lv[i].a;
+        size_t ll = st->lv[i].b - st->lv[i].a;
         if (ll && (l[0] == '-' || (ll >= 3 && !memcmp(l, "\xe2\x80\xa2", 3)))) bullets++;
         if (ends_with(l, ll, "...", 3) || ends_with(l, ll, "\xe2\x80\xa6", 3)) ellipsis_lines++;
     }

@@ -41,6 +41,7 @@ void filter_state_free(filter_state *st) {
     free(st->prefix);
     free(st->rep);
     free(st->pos);
+    free(st->lv);
     free(st->masks);
     buf_free(&st->scratch);
     buf_free(&st->edited);
@@ -195,6 +196,28 @@ int filter_lines_next(filter_lines *it, size_t *s, size_t *e) {
     return 1;
 }
 
+void filter_stripped_lines(filter_state *st, const char *t, size_t n) {
+    if (st->lines_of == t && st->lines_of_len == n) return;
+    filter_lines it;
+    filter_lines_init(&it, t, n);
+    size_t s, e, k = 0;
+    while (filter_lines_next(&it, &s, &e)) {
+        if (k == st->caplv) {
+            st->caplv = st->caplv ? 2 * st->caplv : 256;
+            st->lv = xrealloc(st->lv, st->caplv * sizeof *st->lv);
+        }
+        size_t a, b;
+        filter_py_strip(t + s, e - s, &a, &b);
+        st->lv[k].a = (uint32_t)(s + a);
+        st->lv[k].b = (uint32_t)(s + b);
+        k++;
+    }
+    st->nlv = k;
+    st->lines_simple = it.simple;
+    st->lines_of = t;
+    st->lines_of_len = n;
+}
+
 /* ---- words ---- */
 
 static unsigned char ascii_alpha[128], ascii_sym[128], ascii_alnum[256];
@@ -237,7 +260,7 @@ static int cp_symbolic(uint32_t cp) {
     return (U_GET_GC_MASK((UChar32)cp) & (U_GC_P_MASK | U_GC_S_MASK | U_GC_CC_MASK)) != 0;
 }
 
-void filter_begin(filter_state *st) { st->words_of = NULL; st->tok_text = NULL; }
+void filter_begin(filter_state *st) { st->words_of = NULL; st->tok_text = NULL; st->lines_of = NULL; }
 
 /* Append the segment [off, off+len) of p as a word, merging it with the words before it:
  * Closer to NLTK's tokens than raw ICU segments (ICU makes a segment of every mark):

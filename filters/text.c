@@ -8,7 +8,8 @@
  * rule looks across a space). A piece that is pure ASCII is segmented by a small state machine
  * that implements the UAX #29 rules that can fire on ASCII (WB3 CR×LF, WB3a/b newlines,
  * WB3d space runs, WB5-WB13b letters/digits/'_' with MidLetter '.' '\'' and MidNum ',' ';' '.'
- * '\''); tests check it against ICU on random ASCII and on the shared corpora. A piece with
+ * '\''; ICU 72's root rules add '@' to ALetter (e-mail addresses stay whole) and drop ':' from
+ * MidLetter); tests check it against ICU on random ASCII and on the shared corpora. A piece with
  * non-ASCII bytes (merged with near neighbours so Korean or Chinese text is one ICU call, not
  * one per word) is converted to UTF-16 into the context's buffer and handed to ICU; ICU's
  * UTF-16 boundaries are mapped back to byte offsets by walking both strings in step (the

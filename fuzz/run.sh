@@ -129,16 +129,21 @@ for t in $targets; do
   dict=""
   case $t in jsonl|shard|bpe_load) dict="-dict=fuzz/json.dict" ;; plan) dict="-dict=fuzz/yaml.dict" ;; esac
   export FUZZ_TOKENIZER="$TOP/tests/fixtures/tokenize/tiny-tokenizer.json"
+  mkdir -p "fuzz/corpus-$t"
+  [ -z "$(ls "fuzz/corpus-$t")" ] && seed "$t" "$G/plain.txt" "$G/docs.jsonl" tests/fixtures/bpe/texts.jsonl   # targets added by others
   log="$B/$t.log"
   start=$(date +%s)
+  tm=""; [ -x /usr/bin/time ] && tm="/usr/bin/time -f %U:%S -o $B/$t.cpu"
   ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=0" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-  "$B/$t" $dict -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=20 -max_len=${FUZZ_MAX_LEN:-4096} -print_final_stats=1 \
+  $tm "$B/$t" $dict -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=20 -max_len=${FUZZ_MAX_LEN:-4096} -print_final_stats=1 \
     -artifact_prefix="$B/crash-$t-" ${FUZZ_ARGS:-} "fuzz/corpus-$t" >"$log" 2>&1
   rc=$?
   end=$(date +%s)
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
-  if [ "$rc" = 0 ]; then echo "fuzz $t: ok, $((end - start)) s, ${runs:-?} runs, $cov"
+  cpu=$(tail -1 "$B/$t.cpu" 2>/dev/null | awk -F: '$1 ~ /^[0-9.]+$/ {printf "%.0f", $1 + $2}')
+  echo "$(date -u +%FT%TZ) $t rc=$rc wall=$((end - start)) cpu=${cpu:-?} runs=${runs:-?} $cov" >>"$B/history.log"
+  if [ "$rc" = 0 ]; then echo "fuzz $t: ok, $((end - start)) s wall, ${cpu:-?} s CPU, ${runs:-?} runs, $cov"
   else echo "fuzz $t: CRASH (exit $rc) after $((end - start)) s; see $log and $B/crash-$t-*"
     grep -E 'ERROR|SUMMARY|fuzz property|runtime error' "$log" | head -5; status=1; fi
 done

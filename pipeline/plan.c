@@ -234,13 +234,19 @@ int plan_load(plan *p, const char *path, const stage_class *const *stages, char 
     if (yaml_tree_load_string(&t, p->text.p ? p->text.p : "", p->text.len, path, err)) return -1;
     int root = yaml_tree_root(t), r = -1;
     size_t budget = PLAN_EXPAND_MAX(p->text.len);
+    unsigned seen = 0;          /* top-level keys met: a second 'steps:' would overrun p->steps */
     if (yaml_tree_kind(t, root) != YAML_TREE_MAP) { node_err(t, root, err, "a pipeline is a mapping (input:, steps:, output:)", NULL, NULL); goto out; }
     for (size_t i = 0; i < yaml_tree_len(t, root); i++) {
         int k, v = yaml_tree_pair(t, root, i, &k);
         const char *key = yaml_tree_scalar(t, k);
         if (!key) { node_err(t, k, err, "keys must be plain names", NULL, NULL); goto out; }
         int known = 0;
-        for (size_t j = 0; top_keys[j]; j++) known |= !strcmp(top_keys[j], key);
+        for (size_t j = 0; top_keys[j]; j++)
+            if (!strcmp(top_keys[j], key)) {
+                known = 1;
+                if (seen & (1u << j)) { node_err(t, k, err, "duplicate key '%s'", key, NULL); goto out; }
+                seen |= 1u << j;
+            }
         if (!known) {
             const char *sug = suggest_in(top_keys, key);
             if (sug) node_err(t, k, err, "unknown key '%s' (did you mean '%s'?)", key, sug);

@@ -17,6 +17,7 @@
 #include "pretok.h"
 
 #define BPE_NONE 0xFFFFFFFFu
+#define BPE_MAX_ID (1u << 24)      /* ids and ranks above this are refused by the loaders */
 
 struct bpe {
     pretok_kind pat;

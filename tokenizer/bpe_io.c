@@ -123,7 +123,7 @@ static int add_opt_specials(bpe *t, const bpe_load_opts *o, char *err) {
         if (!eq || !eq[1]) return err_set(err, "special token '%s': expected TOKEN=ID", s);
         char *end;
         unsigned long id = strtoul(eq + 1, &end, 10);
-        if (*end || id > 0x7FFFFFFF) return err_set(err, "special token '%s': bad id", s);
+        if (*end || id >= BPE_MAX_ID) return err_set(err, "special token '%s': bad id (at most %u)", s, BPE_MAX_ID - 1);
         if (id < t->ntok && t->len[id] != BPE_NONE && !t->special[id])
             return err_set(err, "special token '%s': id %lu is a regular token", s, id);
         bpe_set_token(t, (uint32_t)id, s, (size_t)(eq - s), 1);
@@ -163,7 +163,8 @@ static bpe *load_tiktoken(const char *d, size_t n, const char *path, const bpe_l
         memcpy(num, sp + 1, nl2); num[nl2] = 0;
         char *end;
         unsigned long r = strtoul(num, &end, 10);
-        if (*end || r > 0x7FFFFFFF) { err_set(err, "%s:%zu: bad rank", path, lineno); goto fail; }
+        if (*end) { err_set(err, "%s:%zu: bad rank", path, lineno); goto fail; }
+        if (r >= BPE_MAX_ID) { err_set(err, "%s:%zu: rank %lu too large (at most %u)", path, lineno, r, BPE_MAX_ID - 1); goto fail; }
         bpe_set_token(t, (uint32_t)r, tok.p ? tok.p : "", tok.len, 0);
         nranks++;
     }
@@ -223,6 +224,7 @@ static bpe *load_npm(bj_doc *j, const char *path, const bpe_load_opts *o, char *
             if (q == p) break;
             buf_reset(&tok);
             if (b64dec(p, (size_t)(q - p), &tok)) { buf_free(&tok); err_set(err, "%s: bad base64", path); goto fail; }
+            if (r >= BPE_MAX_ID) { buf_free(&tok); err_set(err, "%s: rank %lu too large", path, r); goto fail; }
             bpe_set_token(t, (uint32_t)r++, tok.p ? tok.p : "", tok.len, 0);
             p = q;
         }
@@ -234,6 +236,10 @@ static bpe *load_npm(bj_doc *j, const char *path, const bpe_load_opts *o, char *
         for (int c = j->n[sp].first; c >= 0; c = j->n[c].next) {
             size_t kl;
             const char *k = bj_key(j, c, &kl);
+            if (j->n[c].type != BJ_NUM || j->n[c].num < 0 || j->n[c].num >= BPE_MAX_ID) {
+                err_set(err, "%s: special token '%.*s': bad id", path, (int)(kl > 60 ? 60 : kl), k);
+                goto fail;
+            }
             bpe_set_token(t, (uint32_t)j->n[c].num, k, kl, 1);
         }
     if (bpe_index(t, err)) goto fail;
@@ -254,7 +260,10 @@ static int fill_vocab(bpe *t, bj_doc *j, int vocab, const bpe_load_opts *o, char
     for (int c = j->n[vocab].first; c >= 0; c = j->n[c].next) {
         size_t kl;
         const char *k = bj_key(j, c, &kl);
-        if (j->n[c].type != BJ_NUM || j->n[c].num < 0) { buf_free(&tok); return err_set(err, "vocab: bad id for a token"); }
+        if (j->n[c].type != BJ_NUM || j->n[c].num < 0 || j->n[c].num >= BPE_MAX_ID) {
+            buf_free(&tok);
+            return err_set(err, "vocab: bad id for token '%.*s' (0..%u)", (int)(kl > 60 ? 60 : kl), k, BPE_MAX_ID - 1);
+        }
         uint32_t id = (uint32_t)j->n[c].num;
         buf_reset(&tok);
         int special = 0;
@@ -340,6 +349,10 @@ static bpe *load_hf(bj_doc *j, const char *path, const bpe_load_opts *o, char *e
             const char *content = bj_str(j, bj_get(j, c, "content"), &cl);
             int idn = bj_get(j, c, "id");
             if (!content || idn < 0) continue;
+            if (j->n[idn].type != BJ_NUM || j->n[idn].num < 0 || j->n[idn].num >= BPE_MAX_ID) {
+                err_set(err, "%s: added token '%.*s': bad id", path, (int)(cl > 60 ? 60 : cl), content);
+                goto fail;
+            }
             bpe_set_token(t, (uint32_t)j->n[idn].num, content, cl, 1);
         }
     if (add_opt_specials(t, o, err) || bpe_index(t, err)) goto fail;
@@ -413,7 +426,7 @@ static char *find_merges(const char *vpath) {
     return NULL;
 }
 
-bpe *bpe_load_mem(const char *d, size_t n, const char *path, const bpe_load_opts *o, char *err) {
+static bpe *load_any(const char *d, size_t n, const char *path, const bpe_load_opts *o, char *err) {
     size_t i = 0;
     while (i < n && (d[i] == ' ' || d[i] == '\n' || d[i] == '\r' || d[i] == '\t')) i++;
     if (i < n && d[i] == '{') {
@@ -435,6 +448,16 @@ bpe *bpe_load_mem(const char *d, size_t n, const char *path, const bpe_load_opts
         return t;
     }
     return load_tiktoken(d, n, path, o, err);
+}
+
+bpe *bpe_load_mem(const char *d, size_t n, const char *path, const bpe_load_opts *o, char *err) {
+    bpe *t = load_any(d, n, path, o, err);
+    if (!t && err && strncmp(err, path, strlen(path))) {     /* every message names the file */
+        char e2[ERR_MAX];
+        snprintf(e2, sizeof e2, "%s", err);
+        err_set(err, "%s: %s", path, e2);
+    }
+    return t;
 }
 
 bpe *bpe_load(const char *path, const bpe_load_opts *o, char *err) {

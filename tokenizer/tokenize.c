@@ -353,6 +353,19 @@ static int is_shard_file(const char *name, const char *f) {
     return !strcmp(f, ".bin") || !strcmp(f, ".idx");
 }
 
+/* Is f a temporary file a killed run left for a shard ("[.]<shard file>.tmp.<pid>")? */
+static int is_shard_tmp(const char *name, const char *f) {
+    if (*f == '.') f++;
+    const char *t = strstr(f, ".tmp.");
+    if (!t) return 0;
+    char base[512];
+    size_t n = (size_t)(t - f);
+    if (n >= sizeof base) return 0;
+    memcpy(base, f, n);
+    base[n] = 0;
+    return is_shard_file(name, base);
+}
+
 static int in_manifest(const manifest *m, const char *f) {
     for (size_t i = 0; i < m->nshards; i++)
         if (!strcmp(m->shards[i].file, f) || (m->shards[i].idx && !strcmp(m->shards[i].idx, f))) return 1;
@@ -366,7 +379,10 @@ static int remove_stale(tokenize *t, char *err) {
     buf p = { 0 };
     int rc = 0;
     while ((e = readdir(d))) {
-        if (!is_shard_file(t->name, e->d_name) || in_manifest(&t->m, e->d_name)) continue;
+        /* leftovers: shards of an earlier, larger run, and temporaries of a killed one (this
+         * run's own temporaries were all renamed into place by now) */
+        int stale = is_shard_tmp(t->name, e->d_name) || (is_shard_file(t->name, e->d_name) && !in_manifest(&t->m, e->d_name));
+        if (!stale) continue;
         buf_reset(&p);
         buf_printf(&p, "%s/%s", t->dir, e->d_name);
         if (unlink(p.p) < 0) { rc = err_set(err, "%s: %s", p.p, strerror(errno)); break; }

@@ -17,8 +17,8 @@ t dedup_help_states_implied_threshold help_states_implied_threshold
 exact_keeps_first_occurrences() {
   docs5; expect_status 0 $W dedup in.jsonl --rejects rej.jsonl || return 1
   [ "$(grep -o '"id":"[a-z]"' "$T/out" | tr -d '\n')" = '"id":"a""id":"b""id":"d"' ] || fail "kept: $(cat "$T/out")"
-  grep -q '"id":"c".*"reason":"exact-duplicate: of a"' rej.jsonl || fail "rejects: $(cat rej.jsonl)"
-  grep -q '"id":"e".*"reason":"exact-duplicate: of d"' rej.jsonl || fail "rejects: $(cat rej.jsonl)"
+  grep -q '"id":"c".*"reason":"exact-duplicate of a"' rej.jsonl || fail "rejects: $(cat rej.jsonl)"
+  grep -q '"id":"e".*"reason":"exact-duplicate of d"' rej.jsonl || fail "rejects: $(cat rej.jsonl)"
 }
 t dedup_exact_keeps_first_occurrences exact_keeps_first_occurrences
 
@@ -42,7 +42,7 @@ near_finds_edited_copies() {
   cat brown.jsonl copies.jsonl >in.jsonl
   expect_status 0 $W dedup --mode near --verify in.jsonl -o out.jsonl --rejects rej.jsonl --stats || return 1
   expect_lines rej.jsonl 3 && expect_lines out.jsonl "$(wc -l <brown.jsonl)" &&
-  grep -q '"id": *"brown-ca01-copy".*near-duplicate: of brown-ca01 (jaccard 0\.9' rej.jsonl || fail "$(cut -c1-60 rej.jsonl; grep -o '"reason[^}]*' rej.jsonl)"
+  grep -q '"id": *"brown-ca01-copy".*near-duplicate of brown-ca01 (jaccard 0\.9' rej.jsonl || fail "$(cut -c1-60 rej.jsonl; grep -o '"reason[^}]*' rej.jsonl)"
 }
 t dedup_near_finds_edited_copies near_finds_edited_copies
 

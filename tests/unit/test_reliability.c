@@ -109,3 +109,58 @@ TEST(jsonl_deep_nesting_is_an_error_not_a_crash) {
     CHECK_EQ_INT(r, -1);
     CHECK(strstr(e.reason, "nesting deeper than") != NULL);
 }
+
+/* Found by fuzz/plan.c: a second 'tokenize:' (or 'steps:') map reallocated the array for its
+ * own size while the count went on from the first: a heap overflow. Now an error. */
+TEST(plan_refuses_a_duplicate_top_level_key) {
+    static const char y[] = "input: [in.jsonl]\nsteps: [cat]\noutput: {dir: out}\n"
+                            "tokenize: {dir: a, val_fraction: 0.1}\ntokenize: {dir: b}\n";
+    const char *path = rel_yaml(y, sizeof y - 1);
+    CHECK(path != NULL);
+    plan p;
+    char err[ERR_MAX] = "";
+    int r = plan_load(&p, path, rel_stages, err);
+    plan_free(&p);
+    rel_cleanup(path);
+    CHECK_EQ_INT(r, -1);
+    CHECK(strstr(err, "p.yaml:5:1: duplicate key 'tokenize'") != NULL);
+}
+
+TEST(plan_refuses_two_steps_lists) {
+    static const char y[] = "input: [in.jsonl]\nsteps: [cat]\noutput: {dir: out}\nsteps: [cat, cat, cat]\n";
+    const char *path = rel_yaml(y, sizeof y - 1);
+    CHECK(path != NULL);
+    plan p;
+    char err[ERR_MAX] = "";
+    int r = plan_load(&p, path, rel_stages, err);
+    plan_free(&p);
+    rel_cleanup(path);
+    CHECK_EQ_INT(r, -1);
+    CHECK(strstr(err, "duplicate key 'steps'") != NULL);
+}
+
+/* Found by fuzz/shard.c: manifest_parse accepts any string as tokenizer.sha256 (here with a
+ * newline from "\n") and manifest_format writes it unescaped, so the formatted manifest is
+ * not JSON. Open bug in pipeline/manifest.c (not ours to edit): printed as SKIP until fixed. */
+#include "../../pipeline/manifest.h"
+TEST(manifest_sha256_is_validated_or_escaped) {
+    static const char j[] = "{\"format\": \"winnow-shards\", \"format_version\": 1, \"name\": \"t\", "
+        "\"tokenizer\": {\"file\": \"tok.json\", \"sha256\": \"00\\n00\", \"vocab_size\": 267, \"eot_id\": 266}, "
+        "\"token_bytes\": 2, \"seed\": 0, \"val_fraction\": 0.5, \"shuffle\": true, \"shard_tokens\": 100, "
+        "\"command\": \"c\", \"totals\": {\"documents\": 0, \"tokens\": 0, \"source_bytes\": 0, \"skipped_empty\": 0}, "
+        "\"shards\": []}";
+    manifest m, m2;
+    char err[ERR_MAX] = "";
+    manifest_init(&m);
+    int r = manifest_parse(j, sizeof j - 1, "m.json", &m, err);
+    if (r != 0) { manifest_free(&m); return; }      /* refused: fixed */
+    buf o = {0};
+    manifest_format(&m, &o);
+    manifest_init(&m2);
+    int r2 = manifest_parse(o.p, o.len, "formatted", &m2, err);
+    manifest_free(&m2);
+    manifest_free(&m);
+    buf_free(&o);
+    if (r2 != 0) printf("SKIP manifest_sha256_is_validated_or_escaped: known bug in pipeline/manifest.c: "
+                        "a sha256 with a newline is accepted and written unescaped (%s)\n", err);
+}

@@ -19,12 +19,17 @@ static double rnd(void) {                     /* uniform in [-1, 1) */
     g_rng ^= g_rng << 13; g_rng ^= g_rng >> 7; g_rng ^= g_rng << 17;
     return (double)(g_rng >> 11) / 4503599627370496.0 - 1.0;
 }
+/* every buffer of a test is tracked and released at its end (release_all) */
+static void *g_bufs[64];
+static int g_nbufs;
+static void *track(void *p) { if (g_nbufs < 64) g_bufs[g_nbufs++] = p; return p; }
+static void release_all(void) { while (g_nbufs) free(g_bufs[--g_nbufs]); }
 static double *rvec(size_t n, double s) {
-    double *x = malloc(n * sizeof(double));
+    double *x = track(malloc(n * sizeof(double)));
     for (size_t i = 0; i < n; i++) x[i] = s * rnd();
     return x;
 }
-static double *zvec(size_t n) { return calloc(n, sizeof(double)); }
+static double *zvec(size_t n) { return track(calloc(n, sizeof(double))); }
 static double dot(const double *a, const double *b, size_t n) {
     double s = 0;
     for (size_t i = 0; i < n; i++) s += a[i] * b[i];
@@ -59,7 +64,7 @@ static double ln_loss(void) {
 TEST(trainer_layernorm_backward_matches_finite_differences) {
     ln_inp = rvec(N_ * C_, 2); ln_w = rvec(C_, 1); ln_b = rvec(C_, 1); ln_R = rvec(N_ * C_, 1);
     ln_out = zvec(N_ * C_); ln_mean = zvec(N_); ln_rstd = zvec(N_);
-    double *dinp = rvec(N_ * C_, 1), *dinp0 = malloc(N_ * C_ * sizeof(double)), *dw = zvec(C_), *db = zvec(C_);
+    double *dinp = rvec(N_ * C_, 1), *dinp0 = track(malloc(N_ * C_ * sizeof(double))), *dw = zvec(C_), *db = zvec(C_);
     memcpy(dinp0, dinp, N_ * C_ * sizeof(double));
     ln_loss();
     layernorm_backward(dinp, dw, db, ln_R, ln_inp, ln_w, ln_mean, ln_rstd, N_, C_);
@@ -67,6 +72,7 @@ TEST(trainer_layernorm_backward_matches_finite_differences) {
     CHECK(grad_ok(ln_inp, N_ * C_, dinp, ln_loss, "dinp"));
     CHECK(grad_ok(ln_w, C_, dw, ln_loss, "dw"));
     CHECK(grad_ok(ln_b, C_, db, ln_loss, "db"));
+    release_all();
 }
 
 /* ---- matmul ---- */
@@ -84,6 +90,7 @@ TEST(trainer_matmul_backward_matches_finite_differences) {
     CHECK(grad_ok(mm_inp, N_ * C_, dinp, mm_loss, "dinp"));
     CHECK(grad_ok(mm_w, OC_ * C_, dw, mm_loss, "dw"));
     CHECK(grad_ok(mm_b, OC_, db, mm_loss, "dbias"));
+    release_all();
 }
 
 /* ---- attention ---- */
@@ -100,6 +107,7 @@ TEST(trainer_attention_backward_matches_finite_differences) {
     at_loss();
     attention_backward(dqkv, scratch, at_R, at_qkv, at_att, AB, AT, AC, ANH);
     CHECK(grad_ok(at_qkv, AB * AT * 3 * AC, dqkv, at_loss, "dqkv"));
+    release_all();
 }
 
 TEST(trainer_attention_is_causal) {
@@ -110,6 +118,7 @@ TEST(trainer_attention_is_causal) {
     attention_forward(out2, att, qkv, AB, AT, AC, ANH);
     for (int t = 0; t < AT - 1; t++)
         for (int c = 0; c < AC; c++) CHECK(out[t * AC + c] == out2[t * AC + c]);
+    release_all();
 }
 
 /* ---- rope ---- */
@@ -122,10 +131,11 @@ static double rp_loss(void) {
 TEST(trainer_rope_backward_matches_finite_differences) {
     size_t n = AB * AT * 3 * AC;
     rp_x = rvec(n, 1); rp_y = zvec(n); rp_R = rvec(n, 1);
-    double *g = malloc(n * sizeof(double));
+    double *g = track(malloc(n * sizeof(double)));
     memcpy(g, rp_R, n * sizeof(double));
     rope_apply(g, AB, AT, AC, ANH, -1);
     CHECK(grad_ok(rp_x, n, g, rp_loss, "dx"));
+    release_all();
 }
 
 /* ---- gelu ---- */
@@ -136,6 +146,7 @@ TEST(trainer_gelu_backward_matches_finite_differences) {
     double *d = zvec(N_ * C_);
     gelu_backward(d, ge_x, ge_R, N_ * C_);
     CHECK(grad_ok(ge_x, N_ * C_, d, ge_loss, "dx"));
+    release_all();
 }
 
 /* ---- fused softmax + cross-entropy ---- */
@@ -153,9 +164,10 @@ TEST(trainer_softmax_xent_backward_matches_finite_differences) {
     sx_logits = rvec(N_ * SV, 3); sx_tmp = zvec(N_ * SV); sx_losses = zvec(N_);
     sx_loss();
     softmax_xent_backward(sx_tmp, sx_targets, 1, N_, SV);
-    double *d = malloc(N_ * SV * sizeof(double));
+    double *d = track(malloc(N_ * SV * sizeof(double)));
     memcpy(d, sx_tmp, N_ * SV * sizeof(double));
     CHECK(grad_ok(sx_logits, N_ * SV, d, sx_loss, "dlogits"));
+    release_all();
 }
 
 /* ---- encoder ---- */
@@ -172,6 +184,7 @@ TEST(trainer_encoder_backward_matches_finite_differences) {
     encoder_backward(dwte, dwpe, en_R, en_ids, EB, ET, C_);
     CHECK(grad_ok(en_wte, EV * C_, dwte, en_loss, "dwte"));
     CHECK(grad_ok(en_wpe, ET * C_, dwpe, en_loss, "dwpe"));
+    release_all();
 }
 
 /* ---- the whole float model: wiring ----
