@@ -101,6 +101,10 @@ typedef struct filter_stage_state {
     filter_state *st;
     unsigned mask;                      /* 1 << R_* */
     size_t c_drop[R_N], c_alone[R_N];   /* stats counter indices */
+    /* "check R: SIGNAL" counter indices by the check's name pointer (the names are static
+     * strings), so a dropped document costs no formatting or name lookup */
+    struct { const char *check; size_t idx; } c_check[R_N][32];
+    int nc_check[R_N];
     buf meta, detail;
 } filter_stage_state;
 
@@ -373,9 +377,16 @@ static int filter_process(stage *s, doc *d, stage_io *io, char *err) {
         if (firstk < 0) firstk = k;
         s->stats.counters[fs->c_drop[k]].n++;
         if (dropmask == (1u << k)) s->stats.counters[fs->c_alone[k]].n++;
-        char name[96];
-        snprintf(name, sizeof name, "check %s: %s", rule_names[k], fails[k].check);
-        stats_add(&s->stats, name, 1);
+        int ci = 0;
+        while (ci < fs->nc_check[k] && fs->c_check[k][ci].check != fails[k].check) ci++;
+        if (ci == fs->nc_check[k]) {
+            char name[96];
+            snprintf(name, sizeof name, "check %s: %s", rule_names[k], fails[k].check);
+            size_t idx = stats_counter(&s->stats, name);
+            if (ci < 32) { fs->c_check[k][ci].check = fails[k].check; fs->c_check[k][ci].idx = idx; fs->nc_check[k]++; }
+            s->stats.counters[idx].n++;
+        } else
+            s->stats.counters[fs->c_check[k][ci].idx].n++;
     }
     if (c->annotate) {
         annotate(fs, &g, dropmask, fails, &fs->meta);

@@ -127,7 +127,8 @@ struct filter_state {
     size_t tabcap, tabmask;
     /* per word position: prefix hashes and lengths, "n-gram repeats" bits */
     uint64_t *prefix;  size_t capprefix;
-    uint8_t *rep; uint32_t *pos; size_t cappos;
+    uint8_t *rep; uint32_t *pos, *cand; size_t cappos;
+    uint8_t *bucket; size_t capbucket;          /* n-gram prefilter: saturating counts by key bits */
     uint64_t *masks; size_t capmasks;           /* ASCII class bitmasks, 8 per 64 bytes */
     uint64_t stop_tab[256];                     /* stop-word hashes by their top byte (0: empty) */
     buf scratch, edited, lower;
@@ -160,6 +161,10 @@ static inline struct filter_slot *filter_tab_get(filter_state *st, uint64_t key)
  * characters. naive = 1: every n-gram through the table (the reference the fast path, which
  * only looks at positions whose shorter n-gram repeats, is tested against). */
 void filter_rep_ngrams(filter_state *st, int naive, uint64_t top[3], uint64_t dup[6]);
+/* datatrove's find_duplicates over the spans of t: how many elements equal an earlier one,
+ * and their characters (code points). Uses st's table. */
+void filter_find_duplicates(filter_state *st, const char *t, const text_spans *sp,
+                            uint64_t *dups, uint64_t *dupchars);
 /* Python splitlines() over a text: init, then next gives [*s, *e) until it returns 0. */
 typedef struct filter_lines { const char *p; size_t n, pos; int simple; } filter_lines;
 void filter_lines_init(filter_lines *it, const char *p, size_t n);

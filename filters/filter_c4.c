@@ -34,6 +34,9 @@
  */
 #include "filter.h"
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define FAIL(name, val, op_, thr, isint) do { \
         if (!dropped) { f->check = (name); f->value = (val); f->op = (op_); f->threshold = (thr); \
@@ -155,7 +158,33 @@ static int scan_phrases(const char *p, size_t n, buf *lower) {
         n = lower->len;
     }
     int r = 0;
-    for (size_t i = 0; i + 10 <= n; i++) {   /* the shortest phrase has 10 bytes */
+    size_t i = 0;
+#if defined(__SSE2__)
+    /* 16 positions at a time: only where the first two bytes, OR 0x20, are a phrase's ("lo"
+     * "ja" "te" "pr" "co" "us"; a full match implies it, as lc(c) == w[k] implies
+     * c | 0x20 == w[k] for letters) is the position looked at further. */
+    if (n >= 10) {
+        const __m128i b20 = _mm_set1_epi8(0x20);
+        static const char firsts[] = "ljtpcu", seconds[] = "oaeros";
+        while (i + 17 <= n && i + 25 <= n) {   /* the loads, and every lane has i + 10 <= n */
+            __m128i x = _mm_or_si128(_mm_loadu_si128((const __m128i *)(p + i)), b20);
+            __m128i y = _mm_or_si128(_mm_loadu_si128((const __m128i *)(p + i + 1)), b20);
+            __m128i any = _mm_setzero_si128();
+            for (int f = 0; f < 6; f++)
+                any = _mm_or_si128(any, _mm_and_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(firsts[f])),
+                                                      _mm_cmpeq_epi8(y, _mm_set1_epi8(seconds[f]))));
+            unsigned m = (unsigned)_mm_movemask_epi8(any);
+            while (m) {
+                size_t at = i + (size_t)__builtin_ctz(m);
+                m &= m - 1;
+                for (int k = 0; phrases[k]; k++)
+                    if (has_at(p, n, at, phrases[k])) r |= phrase_bit[k];
+            }
+            i += 16;
+        }
+    }
+#endif
+    for (; i + 10 <= n; i++) {   /* the shortest phrase has 10 bytes */
         uint32_t v;
         memcpy(&v, p + i, 4);
         unsigned h = sig_of(v);

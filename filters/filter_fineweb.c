@@ -15,7 +15,8 @@
  * FineWeb filter has no such guard; gopher's has, and one rule for all options is simpler);
  * words are ICU words (see filter_gopher.c); ratios over nothing are 0 (datatrove divides by
  * zero) and new_line_ratio over a text without words divides by 1.
- * Costs: one pass over the lines (memchr), one hash per non-empty line, the shared word pass.
+ * Costs: one pass over the lines (memchr), one hash per non-empty line whose length another
+ * line shares (filter_find_duplicates), the shared word pass.
  */
 #include "filter.h"
 #include <string.h>
@@ -28,9 +29,8 @@ int filter_fineweb(filter_state *st, const filter_cfg *c, const char *t, size_t 
                    filter_signals *sg, filter_fail *f, char *err) {
     int dropped = 0;
     uint64_t lines = 0, punct = 0, shorts = 0, newlines = 0, dupchars = 0;
-    size_t nlines = 1;
-    for (const char *q = t, *end = t + n; (q = memchr(q, '\n', (size_t)(end - q))); q++) nlines++;
-    filter_tab_reset(st, nlines);
+    text_spans *nb = &st->lines;   /* the lines whose strip() is not empty */
+    nb->n = 0;
     size_t s = 0;
     for (;;) {
         const char *nl = s < n ? memchr(t + s, '\n', n - s) : NULL;
@@ -44,14 +44,18 @@ int filter_fineweb(filter_state *st, const filter_cfg *c, const char *t, size_t 
         size_t a, b;
         filter_py_strip(l, ll, &a, &b);
         if (b > a) {
-            struct filter_slot *sl = filter_tab_get(st, filter_hash_bytes(l, ll));
-            if (sl->count) dupchars += chars;
-            else sl->count = 1;
+            if (nb->n == nb->cap) {
+                nb->cap = nb->cap ? nb->cap * 2 : 256;
+                nb->v = xrealloc(nb->v, nb->cap * sizeof *nb->v);
+            }
+            nb->v[nb->n++] = (text_span){ (uint32_t)s, (uint32_t)ll };
         }
         if (!nl) break;
         newlines++;
         s = e + 1;
     }
+    uint64_t ndup;
+    filter_find_duplicates(st, t, nb, &ndup, &dupchars);
     sg->line_punct_ratio = (double)punct / (double)lines;
     if (c->fineweb_line_punct_thr && sg->line_punct_ratio <= c->fineweb_line_punct_thr &&
         !(sg->line_punct_ratio == 0 && c->fineweb_line_punct_exclude_zero))

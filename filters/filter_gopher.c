@@ -26,6 +26,9 @@
  */
 #include "filter.h"
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define FAIL(name, val, op_, thr, isint) do { \
         if (!dropped) { f->check = (name); f->value = (val); f->op = (op_); f->threshold = (thr); \
@@ -41,6 +44,23 @@ static size_t count_byte(const char *p, size_t n, char c) {
 static size_t count_ellipses(const char *p, size_t n) {
     size_t k = 0;
     const char *q = p, *e = p + n;
+#if defined(__SSE2__)
+    /* Most dots are alone: look 16 bytes at a time for two adjacent dots; a run of r dots
+     * holds r / 3 non-overlapping "..." (a run never starts before the first pair found, as
+     * the pair ending a block is seen by the block: lane 15 pairs with the next byte). */
+    const __m128i dot = _mm_set1_epi8('.');
+    size_t i = 0;
+    while (i + 17 <= n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(p + i)), y = _mm_loadu_si128((const __m128i *)(p + i + 1));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(x, dot), _mm_cmpeq_epi8(y, dot)));
+        if (!m) { i += 16; continue; }
+        size_t r = i + (size_t)__builtin_ctz(m), j = r;
+        while (r < n && p[r] == '.') r++;
+        k += (r - j) / 3;
+        i = r;
+    }
+    q = p + i;
+#endif
     while ((q = memchr(q, '.', (size_t)(e - q)))) {
         if (e - q >= 3 && q[1] == '.' && q[2] == '.') { k++; q += 3; }
         else q++;
@@ -66,8 +86,14 @@ int filter_gopher(filter_state *st, const filter_cfg *c, const char *t, size_t n
         words += ns;
         chars += ns * w->chars;
         alpha += w->alpha;
-        for (size_t k = (size_t)(w->hash >> 56); st->stop_tab[k]; k = (k + 1) & 255)
-            if (st->stop_tab[k] == w->hash) { stop++; break; }
+        /* the first slot without a branch on the outcome (stop words are frequent, so "is it
+         * one" is unpredictable); probing on is rare (a different word in that slot) */
+        size_t k = (size_t)(w->hash >> 56);
+        uint64_t s0 = st->stop_tab[k];
+        stop += (s0 == w->hash) & (s0 != 0);
+        if (s0 && s0 != w->hash)
+            for (k = (k + 1) & 255; st->stop_tab[k]; k = (k + 1) & 255)
+                if (st->stop_tab[k] == w->hash) { stop++; break; }
     }
     sg->words = words;
     sg->tokens = tokens;

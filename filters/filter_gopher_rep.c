@@ -36,16 +36,32 @@
 
 #define POLY_P 0x9E3779B97F4A7C15ull
 
-/* find_duplicates over spans of t: duplicate count and duplicate characters. */
-static void find_duplicates(filter_state *st, const char *t, const text_spans *sp,
+/* find_duplicates over spans of t (fineweb uses it too): duplicate count and duplicate characters. Only elements
+ * whose byte length is shared with another element (by a 1024-bucket count, so a bucket
+ * collision only costs a hash) can be equal to another one: the others are neither hashed nor
+ * stored (a document of one paragraph hashes nothing). */
+void filter_find_duplicates(filter_state *st, const char *t, const text_spans *sp,
                             uint64_t *dups, uint64_t *dupchars) {
-    filter_tab_reset(st, sp->n);
     uint64_t d = 0, dc = 0;
-    for (size_t i = 0; i < sp->n; i++) {
-        const char *p = t + sp->v[i].off;
-        struct filter_slot *s = filter_tab_get(st, filter_hash_bytes(p, sp->v[i].len));
-        if (s->count) { d++; dc += filter_utf8_chars(p, sp->v[i].len); }
-        else s->count = 1;
+    if (sp->n >= 2) {
+        uint8_t cnt[1024];
+        memset(cnt, 0, sizeof cnt);
+        size_t cand = 0;
+        for (size_t i = 0; i < sp->n; i++) {
+            uint8_t *c = &cnt[sp->v[i].len & 1023];
+            cand += *c == 1 ? 2 : *c >= 2;
+            *c += *c < 2;
+        }
+        if (cand) {
+            filter_tab_reset(st, cand);
+            for (size_t i = 0; i < sp->n; i++) {
+                if (cnt[sp->v[i].len & 1023] < 2) continue;
+                const char *p = t + sp->v[i].off;
+                struct filter_slot *s = filter_tab_get(st, filter_hash_bytes(p, sp->v[i].len));
+                if (s->count) { d++; dc += filter_utf8_chars(p, sp->v[i].len); }
+                else s->count = 1;
+            }
+        }
     }
     *dups = d;
     *dupchars = dc;
@@ -75,6 +91,16 @@ static void split_newline_runs(const char *t, size_t n, text_spans *out) {
 }
 
 /* The words' hashes are already mixed, so the polynomial itself is a good key. */
+/* filter_tab_get with the table in locals: the rep[] byte stores may alias anything, so
+ * going through st would reload st->tab and st->tabmask at every probe. */
+static inline struct filter_slot *tab_get(struct filter_slot *tab, size_t mask, uint64_t key) {
+    key |= !key;
+    size_t i = (size_t)(key ^ (key >> 29)) & mask;
+    while (tab[i].key != key && tab[i].key) i = (i + 1) & mask;
+    tab[i].key = key;
+    return &tab[i];
+}
+
 static inline uint64_t ngram_key(const filter_word *w, size_t i, int n) {
     uint64_t g = w[i].hash;
     for (int k = 1; k < n; k++) g = g * POLY_P + w[i + (size_t)k].hash;   /* independent per i */
@@ -92,8 +118,10 @@ void filter_rep_ngrams(filter_state *st, int naive, uint64_t top[3], uint64_t du
         st->cappos = nw + 1 + nw / 2;
         free(st->rep);
         free(st->pos);
+        free(st->cand);
         st->rep = xmalloc(st->cappos);
         st->pos = xmalloc(st->cappos * sizeof *st->pos);
+        st->cand = xmalloc(st->cappos * sizeof *st->cand);
     }
     uint64_t *C = st->prefix;   /* character prefix sums */
     const filter_word *W = st->w;
@@ -104,56 +132,136 @@ void filter_rep_ngrams(filter_state *st, int naive, uint64_t top[3], uint64_t du
      * repeat where its (n-1)-gram prefix does, so counting n-grams at those positions alone
      * gives exact counts for every n-gram that repeats; the others occur once. */
     memset(rep, 0, nw);
-    size_t m = nw;               /* positions to look at for this n */
     memset(top, 0, 3 * sizeof *top);
     memset(dup, 0, 6 * sizeof *dup);
+    /* pos[0..np): the positions to visit for this n, in order. For n = 2 (and the naive
+     * walk) every position; for n >= 3 those whose (n-1)-gram repeats, compacted from the
+     * previous list (an n-gram repeating implies its (n-1)-gram prefix does). The table
+     * update is branch-free: whether an n-gram is new is data, not control flow (it is
+     * close to a coin flip in prose, so a branch on it mispredicts). */
+    uint32_t *pos = st->pos;
+    uint64_t *K = C + nw + 1;   /* K[j]: the key of the n-gram at pos[j], extended word by word */
+    size_t np = 0;
+    if (nw < 2) return;
+    for (size_t i = 0; i + 2 <= nw; i++) {
+        pos[i] = (uint32_t)i;
+        K[i] = W[i].hash;
+    }
+    np = nw - 1;
     for (int ng = 2; ng <= 5; ng++) {
         if (nw < (size_t)ng) return;
         size_t npos = nw - (size_t)ng + 1, mnext = 0;
-        uint8_t want = ng == 2 || naive ? 0 : (uint8_t)(1u << (ng - 3)), mine = (uint8_t)(1u << (ng - 2));
-        filter_tab_reset(st, naive ? npos : m);
-        uint32_t best_count = 0, best_first = 0;
-        for (size_t i = 0; i < npos; i++) {
-            if (want && !(rep[i] & want)) continue;
-            struct filter_slot *s = filter_tab_get(st, ngram_key(W, i, ng));
-            if (!s->count) s->first = (uint32_t)i;
-            else {
-                if (s->count == 1) { rep[s->first] |= mine; mnext++; }
-                rep[i] |= mine;
-                mnext++;
+        while (np && pos[np - 1] >= npos) np--;   /* the list is sorted */
+        uint8_t mine = (uint8_t)(1u << (ng - 2));
+        /* extend the keys; count them in a small array of saturating counters (by key bits):
+         * an n-gram whose counter stays at 1 occurs once and needs no table work. Only the
+         * others (real repeats and counter collisions) go through the exact table, in order. */
+        uint32_t *cand = st->cand;
+        size_t nc = 0;
+        if (naive) {
+            for (size_t j = 0; j < np; j++) {
+                K[j] = K[j] * POLY_P + W[pos[j] + (size_t)ng - 1].hash;   /* = ngram_key(W, i, ng) */
+                cand[j] = (uint32_t)j;
             }
-            s->count++;
-            if (s->count > best_count || (s->count == best_count && s->first < best_first)) {
-                best_count = s->count;
-                best_first = s->first;
+            nc = np;
+        } else {
+            size_t bsize = 64;
+            while (bsize < 4 * np) bsize <<= 1;
+            if (bsize > st->capbucket) {
+                free(st->bucket);
+                st->bucket = xmalloc(bsize);
+                st->capbucket = bsize;
+            }
+            uint8_t *B = st->bucket;
+            size_t bm = bsize - 1;
+            memset(B, 0, bsize);
+            for (size_t j = 0; j < np; j++) {
+                uint64_t key = K[j] * POLY_P + W[pos[j] + (size_t)ng - 1].hash;
+                K[j] = key;
+                uint8_t *b = &B[(key >> 40) & bm];
+                *b = (uint8_t)(*b + (*b < 2));
+            }
+            for (size_t j = 0; j < np; j++) {
+                cand[nc] = (uint32_t)j;
+                nc += B[(K[j] >> 40) & bm] >= 2;
+            }
+        }
+        filter_tab_reset(st, nc);
+        uint32_t best_count = 0, best_first = 0;
+        struct filter_slot *tab = st->tab;
+        size_t mask = st->tabmask;
+        for (size_t q = 0; q < nc; q++) {
+            size_t j = cand[q];
+            uint32_t i = pos[j];
+            struct filter_slot *s = tab_get(tab, mask, K[j]);
+            uint32_t c = s->count + 1, f = c == 1 ? i : s->first;
+            s->count = c;
+            s->first = f;
+            uint8_t bit = (uint8_t)(-(uint8_t)(c >= 2) & mine);
+            rep[f] |= bit;
+            rep[i] |= bit;
+            mnext += (size_t)(c >= 2) + (size_t)(c == 2);
+            if (c > best_count || (c == best_count && f < best_first)) {
+                best_count = c;
+                best_first = f;
             }
         }
         /* every n-gram once: Counter.most_common(1) gives the first one */
         if (best_count <= 1) { best_count = 1; best_first = 0; }
         if (ng <= 4)
             top[ng - 2] = (C[best_first + (size_t)ng] - C[best_first] + (uint64_t)(ng - 1)) * best_count;
-        m = mnext;
-        if (m == 0 && ng >= 4 && !naive) return;   /* no 5-gram or longer can repeat */
+        if (mnext == 0 && ng >= 4 && !naive) return;   /* no 5-gram or longer can repeat */
+        if (!naive) {   /* keep the positions whose n-gram repeats */
+            size_t k = 0;
+            for (size_t j = 0; j < np; j++) {
+                pos[k] = pos[j];
+                K[k] = K[j];
+                k += (rep[pos[j]] & mine) != 0;
+            }
+            np = k;
+        }
     }
     /* find_all_duplicate for n = 5..10; rep[i] bit 3 says "the 5-gram at i repeats". A
      * position whose 5-gram occurs once is new and can never be matched later: skip it
-     * without touching the table. */
-    /* the positions to visit, in order (all of them for the naive walk) */
-    uint32_t *pos = st->pos;
-    size_t np = 0;
-    for (size_t i = 0; i + 5 <= nw; i++)
-        if (naive || (rep[i] & 8)) pos[np++] = (uint32_t)i;
+     * without touching the table. pos now lists those positions in order (all of them for
+     * the naive walk), K their 5-gram keys. */
+    if (naive) {
+        np = 0;
+        for (size_t i = 0; i + 5 <= nw; i++) { pos[np] = (uint32_t)i; K[np++] = ngram_key(W, i, 5); }
+    }
     for (int k = 0; k < 6; k++) {
         int ng = k + 5;
         if (nw < (size_t)ng) return;
-        filter_tab_reset(st, np);
+        while (np && pos[np - 1] + (size_t)ng > nw) np--;   /* the walk stops there */
+        if (ng > 5)
+            for (size_t j = 0; j < np; j++) K[j] = K[j] * POLY_P + W[pos[j] + (size_t)ng - 1].hash;
+        /* as above: an n-gram that occurs once in the list is new wherever the walk meets it
+         * and is never met again, so it needs no table work (only the walk's step of one) */
+        size_t bsize = 64;
+        while (bsize < 4 * np) bsize <<= 1;
+        if (bsize > st->capbucket) {
+            free(st->bucket);
+            st->bucket = xmalloc(bsize);
+            st->capbucket = bsize;
+        }
+        uint8_t *B = st->bucket;
+        size_t bm = bsize - 1, nc = 0;
+        memset(B, 0, bsize);
+        for (size_t j = 0; j < np; j++) {
+            uint8_t *b = &B[(K[j] >> 40) & bm];
+            nc += *b == 1;
+            *b = (uint8_t)(*b + (*b < 2));
+        }
+        filter_tab_reset(st, 2 * nc);
+        struct filter_slot *tab = st->tab;
+        size_t mask = st->tabmask;
         uint64_t r = 0;
         size_t idx = 0;   /* the walk's position: skipped positions move it by one each */
         for (size_t j = 0; j < np; j++) {
             size_t at = pos[j];
             if (at < idx) continue;
-            if (at + (size_t)ng > nw) break;
-            struct filter_slot *s = filter_tab_get(st, ngram_key(W, at, ng));
+            if (!naive && B[(K[j] >> 40) & bm] < 2) { idx = at + 1; continue; }
+            struct filter_slot *s = tab_get(tab, mask, K[j]);
             if (s->count) { r += C[at + (size_t)ng] - C[at]; idx = at + (size_t)ng; }
             else { s->count = 1; idx = at + 1; }
         }
@@ -172,7 +280,7 @@ int filter_gopher_rep(filter_state *st, const filter_cfg *c, const char *t, size
     size_t a, b;
     filter_py_strip(t, n, &a, &b);
     text_paragraphs(t + a, b - a, &st->lines);
-    find_duplicates(st, t + a, &st->lines, &d, &dc);
+    filter_find_duplicates(st, t + a, &st->lines, &d, &dc);
     sg->dup_para_frac = (double)d / (double)st->lines.n;
     sg->dup_para_char_frac = (double)dc / len;
     if (c->max_dup_para_frac && sg->dup_para_frac > c->max_dup_para_frac)
@@ -181,7 +289,7 @@ int filter_gopher_rep(filter_state *st, const filter_cfg *c, const char *t, size
         FAIL("dup_para_char_frac", sg->dup_para_char_frac, ">", c->max_dup_para_char_frac);
 
     split_newline_runs(t, n, &st->lines);
-    find_duplicates(st, t, &st->lines, &d, &dc);
+    filter_find_duplicates(st, t, &st->lines, &d, &dc);
     sg->dup_line_frac = (double)d / (double)st->lines.n;
     sg->dup_line_char_frac = (double)dc / len;
     if (c->max_dup_line_frac && sg->dup_line_frac > c->max_dup_line_frac)

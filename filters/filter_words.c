@@ -41,6 +41,8 @@ void filter_state_free(filter_state *st) {
     free(st->prefix);
     free(st->rep);
     free(st->pos);
+    free(st->cand);
+    free(st->bucket);
     free(st->lv);
     free(st->masks);
     buf_free(&st->scratch);
@@ -271,7 +273,7 @@ void filter_begin(filter_state *st) { st->words_of = NULL; st->tok_text = NULL; 
  *     ("e-mail", "10:54:46", "http://a.b/c", "s&p"), as NLTK only peels punctuation off the
  *     edges of whitespace-separated tokens. Limited to ASCII so CJK text (no spaces, its own
  *     marks) keeps ICU's words. */
-static inline size_t push_word(filter_state *st, const unsigned char *p, size_t n, uint32_t off,
+static inline __attribute__((always_inline)) size_t push_word(filter_state *st, const unsigned char *p, size_t n, uint32_t off,
                                uint32_t len, unsigned alpha, unsigned nonsym, unsigned chars, size_t nw) {
     text_span *v = st->spans.v;
     filter_word *w = st->w;
@@ -352,6 +354,9 @@ static size_t words_ascii_fused(filter_state *st, const unsigned char *text, siz
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#if defined(__AVX512BW__)
+#include <immintrin.h>
+#endif
 /* The same segmentation with bitmasks (one bit per byte, SSE2 compares): a word is a maximal
  * run of W = run characters | mid marks with qualifying neighbours on both sides (WB6/7,
  * WB11/12 only look at the two neighbours); every other non-space byte is a segment of its
@@ -385,6 +390,36 @@ static size_t words_ascii_simd(filter_state *st, const unsigned char *text, size
                   c0e = _mm_set1_epi8(14), under = _mm_set1_epi8('_'), at = _mm_set1_epi8('@'),
                   dot = _mm_set1_epi8('.'), apos = _mm_set1_epi8('\''), comma = _mm_set1_epi8(','),
                   semi = _mm_set1_epi8(';'), space = _mm_set1_epi8(' ');
+#if defined(__AVX512BW__)
+    /* the same classes, 64 bytes per compare, the masks straight from the compares; bytes
+     * past n read as spaces */
+    const __m512i z20 = _mm512_set1_epi8(0x20), z60 = _mm512_set1_epi8(0x60), z7b = _mm512_set1_epi8(0x7b),
+                  z2f = _mm512_set1_epi8(0x2f), z3a = _mm512_set1_epi8(0x3a), z08 = _mm512_set1_epi8(8),
+                  z0e = _mm512_set1_epi8(14);
+    for (size_t k = 0; k < nk; k++) {
+        size_t off = k * 64;
+        __m512i x = off + 64 <= n ? _mm512_loadu_si512((const void *)(p + off))
+                                  : _mm512_mask_loadu_epi8(z20, (__mmask64)(~0ull >> (64 - (n - off))), p + off);
+        __m512i lo = _mm512_or_si512(x, z20);
+        uint64_t letter = _mm512_cmpgt_epi8_mask(lo, z60) & _mm512_cmplt_epi8_mask(lo, z7b);
+        uint64_t digit = _mm512_cmpgt_epi8_mask(x, z2f) & _mm512_cmplt_epi8_mask(x, z3a);
+        uint64_t isat = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('@'));
+        uint64_t ml = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('.')) | _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\''));
+        uint64_t mn = ml | _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(',')) | _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(';'));
+        uint64_t sp = _mm512_cmpeq_epi8_mask(x, z20) | (_mm512_cmpgt_epi8_mask(x, z08) & _mm512_cmplt_epi8_mask(x, z0e));
+        uint64_t *m = M + k * MK_N;
+        m[MK_L] = letter | isat;
+        m[MK_D] = digit;
+        m[MK_R] = letter | digit | isat | _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('_'));
+        m[MK_ML] = ml;
+        m[MK_MN] = mn;
+        m[MK_SP] = sp;
+        m[MK_A] = letter;
+        m[MK_AN] = letter | digit;
+    }
+    (void)c20; (void)c60; (void)c7b; (void)c2f; (void)c3a; (void)c08; (void)c0e; (void)under; (void)at;
+    (void)dot; (void)apos; (void)comma; (void)semi; (void)space;
+#else
     for (size_t k = 0; k < nk; k++) {
         uint64_t m[MK_N] = { 0 };
         for (int q = 0; q < 4; q++) {
@@ -419,6 +454,7 @@ static size_t words_ascii_simd(filter_state *st, const unsigned char *text, size
         }
         memcpy(M + k * MK_N, m, sizeof m);
     }
+#endif
     /* W into the MK_R slot: runs plus joining marks */
     for (size_t k = 0; k < nk; k++) {
         uint64_t *m = M + k * MK_N;
@@ -443,6 +479,16 @@ static size_t words_ascii_simd(filter_state *st, const unsigned char *text, size
             /* end of the run: the first 0 of W at or after at0 */
             size_t end, kk = k;
             uint64_t rest = ~w & (~0ull << b);   /* bit b itself is in W */
+            if (rest) {
+                /* the common case: the run ends in this chunk (the padding past n is space,
+                 * so end <= n). No start lies inside a run, so starts needs no update. */
+                uint64_t in = (rest & (0 - rest)) - (1ull << b);   /* bits [b, end) */
+                end = k * 64 + (size_t)__builtin_ctzll(rest);
+                unsigned alpha = (m[MK_A] & in) != 0, nonsym = (m[MK_AN] & in) != 0;
+                nw = push_word(st, text, tn, (uint32_t)(s0 + at0), (uint32_t)(end - at0), alpha, nonsym,
+                               (unsigned)(end - at0), nw);
+                continue;
+            }
             while (!rest && ++kk < nk) rest = ~M[kk * MK_N + MK_R];
             end = kk < nk ? kk * 64 + (size_t)__builtin_ctzll(rest) : n;
             if (end > n) end = n;
