@@ -22,7 +22,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
 
-.PHONY: all deps test unit asan conformance bench demo install clean fuzz deps-slurm test-slurm
+.PHONY: all deps test unit asan conformance bench demo install clean fuzz deps-slurm test-slurm deps-bench
 
 all: winnow
 
@@ -73,6 +73,11 @@ bench: winnow
 FUZZ_SECONDS ?= 60
 fuzz:
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh
+
+# make deps-bench: the peers `make bench` compares against (PyTorch, sentencepiece; npm ones
+# are fetched by the bench scripts).
+deps-bench:
+	@sh tools/deps.sh python3-torch sentencepiece hyperfine
 
 # make test-slurm: a real one-node Slurm on this machine (installs slurm-wlm and munge).
 deps-slurm:
