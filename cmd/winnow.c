@@ -8,6 +8,7 @@
 #include <string.h>
 #include <stdarg.h>
 #include <signal.h>
+#include <unistd.h>
 
 #ifndef WINNOW_VERSION
 #define WINNOW_VERSION "0.1.0"
@@ -86,7 +87,20 @@ static int dispatch(const command *c, int argc, char **argv) {
     return stage_cmd_main(c->stage, argc, argv);
 }
 
+/* OpenBLAS (pthread build) starts a worker thread before main that spins in sched_yield;
+ * winnow never uses it (the trainer calls BLAS single-threaded inside its own OpenMP blocks),
+ * and on a busy 2-core machine the spin costs 10-15% of a filter's CPU time. Spinning OpenMP
+ * waits likewise slow training when cores are shared. Both are settings read at library load,
+ * so when the user set neither, winnow sets them and re-executes itself once (about 1 ms). */
+static void tune_threads(char **argv) {
+    int again = 0;
+    if (!getenv("OPENBLAS_NUM_THREADS")) { setenv("OPENBLAS_NUM_THREADS", "1", 1); again = 1; }
+    if (!getenv("OMP_WAIT_POLICY")) { setenv("OMP_WAIT_POLICY", "passive", 1); again = 1; }
+    if (again) execv("/proc/self/exe", argv);   /* on failure, go on as we are */
+}
+
 int main(int argc, char **argv) {
+    tune_threads(argv);
     signal(SIGPIPE, SIG_IGN);    /* writes to a closed pipe return EPIPE; commands end quietly */
     if (argc < 2) { usage(stderr); return 2; }
     const char *name = argv[1];

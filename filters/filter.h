@@ -122,6 +122,8 @@ struct filter_state {
     struct filter_line { uint32_t a, b; } *lv; size_t nlv, caplv;  /* stripped splitlines() */
     const char *lines_of; size_t lines_of_len; int lines_simple;
     uint64_t text_chars;                        /* code points of that text */
+    uint32_t *nl; size_t nnl, capnl;            /* offsets of '\n' in nl_of (filter_newlines) */
+    const char *nl_of; size_t nl_of_len;
     /* open-addressing hash table, key 0 = empty, cleared (memset) to the size in use */
     struct filter_slot { uint64_t key; uint32_t count, first; } *tab;
     size_t tabcap, tabmask;
@@ -140,6 +142,9 @@ struct filter_state {
 };
 
 int filter_words(filter_state *st, const char *t, size_t n, char *err);
+/* The offsets of every '\n' of t into st->nl / st->nnl, computed once per text (until
+ * filter_begin or another text): the line passes share one scan. */
+void filter_newlines(filter_state *st, const char *t, size_t n);
 uint64_t filter_hash_bytes(const void *p, size_t n);
 uint64_t filter_utf8_chars(const char *p, size_t n);
 /* Python's str.isspace for one code point; strip with it. */

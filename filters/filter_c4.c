@@ -28,8 +28,8 @@
  *    line.split() would see one word per line.
  * Costs: per line a strip, a word count that stops at the minimum, a look for long words at
  * every c4-max-word-length-th byte (only lines longer than that), one
- * scan of surviving lines for the phrases (a 4-byte signature test per position, then a
- * compare), memchr for '{'; the kept text is built in
+ * scan of surviving lines for the phrases (16 positions at a time for a phrase's first two
+ * bytes, then a compare), memchr for '{'; the kept text is built in
  * st->edited (no allocation once grown).
  */
 #include "filter.h"

@@ -29,17 +29,21 @@ int filter_fineweb(filter_state *st, const filter_cfg *c, const char *t, size_t 
                    filter_signals *sg, filter_fail *f, char *err) {
     int dropped = 0;
     uint64_t lines = 0, punct = 0, shorts = 0, newlines = 0, dupchars = 0;
+    /* code points of the text; when it is all ASCII, a line's length is its byte count */
+    uint64_t tchars = st->words_of == t && st->words_of_len == n ? st->text_chars : filter_utf8_chars(t, n);
+    int ascii = tchars == n;
     text_spans *nb = &st->lines;   /* the lines whose strip() is not empty */
     nb->n = 0;
-    size_t s = 0;
+    size_t s = 0, li = 0;
+    filter_newlines(st, t, n);
     for (;;) {
-        const char *nl = s < n ? memchr(t + s, '\n', n - s) : NULL;
-        size_t e = nl ? (size_t)(nl - t) : n;
+        int last = li == st->nnl;
+        size_t e = last ? n : st->nl[li++];
         const char *l = t + s;
         size_t ll = e - s;
         lines++;
         punct += filter_ends_terminal(st, l, ll);
-        uint64_t chars = filter_utf8_chars(l, ll);
+        uint64_t chars = ascii ? ll : filter_utf8_chars(l, ll);
         shorts += chars <= (uint64_t)c->fineweb_short_line_length;
         size_t a, b;
         filter_py_strip(l, ll, &a, &b);
@@ -50,7 +54,7 @@ int filter_fineweb(filter_state *st, const filter_cfg *c, const char *t, size_t 
             }
             nb->v[nb->n++] = (text_span){ (uint32_t)s, (uint32_t)ll };
         }
-        if (!nl) break;
+        if (last) break;
         newlines++;
         s = e + 1;
     }
@@ -63,7 +67,7 @@ int filter_fineweb(filter_state *st, const filter_cfg *c, const char *t, size_t 
     sg->short_line_ratio = (double)shorts / (double)lines;
     if (c->fineweb_short_line_thr && sg->short_line_ratio >= c->fineweb_short_line_thr)
         FAIL("short_line_ratio", sg->short_line_ratio, ">=", c->fineweb_short_line_thr);
-    uint64_t denom = filter_utf8_chars(t, n) - newlines;
+    uint64_t denom = tchars - newlines;
     sg->char_dup_ratio = denom ? (double)dupchars / (double)denom : 0;
     if (c->fineweb_char_dup_ratio && sg->char_dup_ratio >= c->fineweb_char_dup_ratio)
         FAIL("char_dup_ratio", sg->char_dup_ratio, ">=", c->fineweb_char_dup_ratio);

@@ -21,9 +21,12 @@
  *    ~n^2/2^64. datatrove's "".join makes ("ab","c") and ("a","bc") the same 5-gram; hashing
  *    word by word does not (that collision is an artifact, not a rule).
  *  - a text of length 0 gives 0 for every fraction (datatrove divides by zero).
- * Costs: one hash over the bytes per paragraph and per line pass; one pass over the words
- * with table work for 2-grams; for n >= 3 only positions whose (n-1)-gram repeats touch the
- * table (in prose a small fraction), and if no 5-gram repeats, n = 5..10 are done at once.
+ * Costs: one hash over the bytes per paragraph and per line whose byte length another shares;
+ * per n one pass extending each position's key by one word (K, no re-hashing of the n words)
+ * and counting it in a small array of saturating counters, then exact table work only where
+ * the counter says the key may repeat (branch-free updates); for n >= 3 only positions whose
+ * (n-1)-gram repeats are looked at (in prose a small fraction), and if no 5-gram repeats,
+ * n = 5..10 are done at once.
  * filter_rep_ngrams(naive=1) is the direct transcription, kept as the test reference.
  */
 #include "filter.h"
@@ -68,29 +71,49 @@ void filter_find_duplicates(filter_state *st, const char *t, const text_spans *s
 }
 
 /* re.split(r"\n+", t): pieces between runs of newlines (empty first/last piece kept). */
-static void split_newline_runs(const char *t, size_t n, text_spans *out) {
+static void split_newline_runs(filter_state *st, const char *t, size_t n, text_spans *out) {
     out->n = 0;
-    size_t s = 0, i = 0;
-    for (;;) {
-        const char *nl = i < n ? memchr(t + i, '\n', n - i) : NULL;
-        if (!nl) break;
-        size_t e = (size_t)(nl - t), j = e;
-        while (j < n && t[j] == '\n') j++;
-        if (out->n == out->cap) {
-            out->cap = out->cap ? out->cap * 2 : 256;
-            out->v = xrealloc(out->v, out->cap * sizeof *out->v);
-        }
-        out->v[out->n++] = (text_span){ (uint32_t)s, (uint32_t)(e - s) };
-        s = i = j;
-    }
-    if (out->n == out->cap) {
-        out->cap = out->cap ? out->cap * 2 : 256;
+    filter_newlines(st, t, n);
+    const uint32_t *nl = st->nl;
+    size_t s = 0, k = 0, nn = st->nnl;
+    if (out->cap < nn + 1) {
+        out->cap = nn + 1 + 256;
         out->v = xrealloc(out->v, out->cap * sizeof *out->v);
+    }
+    while (k < nn) {
+        size_t e = nl[k];
+        while (k + 1 < nn && nl[k + 1] == nl[k] + 1) k++;   /* the run of newlines */
+        out->v[out->n++] = (text_span){ (uint32_t)s, (uint32_t)(e - s) };
+        s = (size_t)nl[k] + 1;
+        k++;
     }
     out->v[out->n++] = (text_span){ (uint32_t)s, (uint32_t)(n - s) };
 }
 
-/* The words' hashes are already mixed, so the polynomial itself is a good key. */
+/* text_paragraphs (re.split(r"\n{2,}", ...)) of the piece [a, b) of t, from t's newline
+ * list; span offsets are relative to t + a. */
+static void paragraphs_of(filter_state *st, const char *t, size_t n, size_t a, size_t b, text_spans *out) {
+    out->n = 0;
+    filter_newlines(st, t, n);
+    const uint32_t *nl = st->nl;
+    size_t k = 0, nn = st->nnl, s = a;
+    while (k < nn && nl[k] < a) k++;
+    if (out->cap < nn + 1) {
+        out->cap = nn + 1 + 256;
+        out->v = xrealloc(out->v, out->cap * sizeof *out->v);
+    }
+    while (k < nn && nl[k] < b) {
+        size_t e = nl[k], r = k;
+        while (r + 1 < nn && nl[r + 1] == nl[r] + 1 && nl[r + 1] < b) r++;   /* the run */
+        if (r > k) {   /* two or more newlines */
+            out->v[out->n++] = (text_span){ (uint32_t)(s - a), (uint32_t)(e - s) };
+            s = (size_t)nl[r] + 1;
+        }
+        k = r + 1;
+    }
+    out->v[out->n++] = (text_span){ (uint32_t)(s - a), (uint32_t)(b - s) };
+}
+
 /* filter_tab_get with the table in locals: the rep[] byte stores may alias anything, so
  * going through st would reload st->tab and st->tabmask at every probe. */
 static inline struct filter_slot *tab_get(struct filter_slot *tab, size_t mask, uint64_t key) {
@@ -249,10 +272,12 @@ void filter_rep_ngrams(filter_state *st, int naive, uint64_t top[3], uint64_t du
         memset(B, 0, bsize);
         for (size_t j = 0; j < np; j++) {
             uint8_t *b = &B[(K[j] >> 40) & bm];
-            nc += *b == 1;
             *b = (uint8_t)(*b + (*b < 2));
         }
-        filter_tab_reset(st, 2 * nc);
+        if (naive) nc = np;
+        else
+            for (size_t j = 0; j < np; j++) nc += B[(K[j] >> 40) & bm] >= 2;   /* the table's keys at most */
+        filter_tab_reset(st, nc);
         struct filter_slot *tab = st->tab;
         size_t mask = st->tabmask;
         uint64_t r = 0;
@@ -279,7 +304,7 @@ int filter_gopher_rep(filter_state *st, const filter_cfg *c, const char *t, size
 
     size_t a, b;
     filter_py_strip(t, n, &a, &b);
-    text_paragraphs(t + a, b - a, &st->lines);
+    paragraphs_of(st, t, n, a, b, &st->lines);   /* = text_paragraphs(t + a, b - a, ...) */
     filter_find_duplicates(st, t + a, &st->lines, &d, &dc);
     sg->dup_para_frac = (double)d / (double)st->lines.n;
     sg->dup_para_char_frac = (double)dc / len;
@@ -288,7 +313,7 @@ int filter_gopher_rep(filter_state *st, const filter_cfg *c, const char *t, size
     if (c->max_dup_para_char_frac && sg->dup_para_char_frac > c->max_dup_para_char_frac)
         FAIL("dup_para_char_frac", sg->dup_para_char_frac, ">", c->max_dup_para_char_frac);
 
-    split_newline_runs(t, n, &st->lines);
+    split_newline_runs(st, t, n, &st->lines);
     filter_find_duplicates(st, t, &st->lines, &d, &dc);
     sg->dup_line_frac = (double)d / (double)st->lines.n;
     sg->dup_line_char_frac = (double)dc / len;

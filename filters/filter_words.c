@@ -7,7 +7,7 @@
  * Words: text_words' segments (TEXT_WORDS_ALL), except that adjacent punctuation-only segments
  * merge into one symbol word, and ASCII punctuation glued between ASCII alphanumerics joins
  * its neighbours into one word (push_word: closer to NLTK's tokens). A pure-ASCII text skips
- * text_words: the same segmentation is done with SSE2 bitmasks (or a scalar loop without
+ * text_words: the same segmentation is done with SSE2 or AVX-512 bitmasks (or a scalar loop without
  * SSE2) fused with the analysis; tests check all three paths agree.
  * Invariants: filter_words caches its result for the (pointer, length) it was last called
  * with (until filter_begin), so gopher, gopher-rep and fineweb share one word pass. The hash
@@ -21,6 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/uchar.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#if defined(__AVX512BW__)
+#include <immintrin.h>
+#endif
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -41,6 +47,7 @@ void filter_state_free(filter_state *st) {
     free(st->prefix);
     free(st->rep);
     free(st->pos);
+    free(st->nl);
     free(st->cand);
     free(st->bucket);
     free(st->lv);
@@ -158,14 +165,39 @@ int filter_ends_terminal(const filter_state *st, const char *text, size_t n) {
  * Most texts only have '\n': checked once with memchr, then lines come from memchr alone. */
 void filter_lines_init(filter_lines *it, const char *text, size_t n) {
     it->p = text; it->n = n; it->pos = 0; it->simple = 1;
-    static const char rare[] = "\r\v\f\x1c\x1d\x1e";
-    for (const char *r = rare; *r && it->simple; r++)
-        if (memchr(text, *r, n)) it->simple = 0;
     const unsigned char *p = (const unsigned char *)text;
-    for (const unsigned char *q = p; it->simple && (q = memchr(q, 0xC2, n - (size_t)(q - p))); q++)
-        if ((size_t)(q - p) + 1 < n && q[1] == 0x85) it->simple = 0;
-    for (const unsigned char *q = p; it->simple && (q = memchr(q, 0xE2, n - (size_t)(q - p))); q++)
-        if ((size_t)(q - p) + 2 < n && q[1] == 0x80 && (q[2] == 0xA8 || q[2] == 0xA9)) it->simple = 0;
+    size_t i = 0;
+#if defined(__SSE2__)
+    /* one pass, 16 bytes at a time: \r \v \f \x1c-\x1e anywhere, or at a 0xC2 / 0xE2 lead byte
+     * the sequence of U+0085 / U+2028 / U+2029 */
+    const __m128i c0a = _mm_set1_epi8(0x0A), c0e = _mm_set1_epi8(0x0E), c1b = _mm_set1_epi8(0x1B),
+                  c1f = _mm_set1_epi8(0x1F), cc2 = _mm_set1_epi8((char)0xC2), ce2 = _mm_set1_epi8((char)0xE2);
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(p + i));
+        __m128i ctl = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(x, c0a), _mm_cmplt_epi8(x, c0e)),
+                                   _mm_and_si128(_mm_cmpgt_epi8(x, c1b), _mm_cmplt_epi8(x, c1f)));
+        if (_mm_movemask_epi8(ctl)) { it->simple = 0; return; }
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, cc2), _mm_cmpeq_epi8(x, ce2)));
+        while (m) {
+            size_t k = i + (size_t)__builtin_ctz(m);
+            m &= m - 1;
+            if (p[k] == 0xC2 ? k + 1 < n && p[k + 1] == 0x85
+                             : k + 2 < n && p[k + 1] == 0x80 && (p[k + 2] == 0xA8 || p[k + 2] == 0xA9)) {
+                it->simple = 0;
+                return;
+            }
+        }
+    }
+#endif
+    for (; i < n; i++) {
+        unsigned char c = p[i];
+        if (c == '\r' || c == '\v' || c == '\f' || c == 0x1C || c == 0x1D || c == 0x1E ||
+            (c == 0xC2 && i + 1 < n && p[i + 1] == 0x85) ||
+            (c == 0xE2 && i + 2 < n && p[i + 1] == 0x80 && (p[i + 2] == 0xA8 || p[i + 2] == 0xA9))) {
+            it->simple = 0;
+            return;
+        }
+    }
 }
 
 int filter_lines_next(filter_lines *it, size_t *s, size_t *e) {
@@ -198,12 +230,53 @@ int filter_lines_next(filter_lines *it, size_t *s, size_t *e) {
     return 1;
 }
 
+void filter_newlines(filter_state *st, const char *t, size_t n) {
+    if (st->nl_of == t && st->nl_of_len == n && st->nl) return;
+    const unsigned char *p = (const unsigned char *)t;
+    size_t k = 0;
+#if defined(__AVX512BW__)
+    const __m512i lf = _mm512_set1_epi8('\n');
+    for (size_t off = 0; off < n; off += 64) {
+        if (st->capnl < k + 64) {
+            st->capnl = 2 * st->capnl + 256;
+            st->nl = xrealloc(st->nl, st->capnl * sizeof *st->nl);
+        }
+        __m512i x = off + 64 <= n ? _mm512_loadu_si512((const void *)(p + off))
+                                  : _mm512_maskz_loadu_epi8((__mmask64)(~0ull >> (64 - (n - off))), p + off);
+        uint64_t m = _mm512_cmpeq_epi8_mask(x, lf);
+        while (m) {
+            st->nl[k++] = (uint32_t)(off + (size_t)__builtin_ctzll(m));
+            m &= m - 1;
+        }
+    }
+#else
+    for (const unsigned char *q = p; (q = memchr(q, '\n', n - (size_t)(q - p))); q++) {
+        if (st->capnl == k) {
+            st->capnl = 2 * st->capnl + 256;
+            st->nl = xrealloc(st->nl, st->capnl * sizeof *st->nl);
+        }
+        st->nl[k++] = (uint32_t)(q - p);
+    }
+#endif
+    if (!st->nl) st->nl = xmalloc(sizeof *st->nl);
+    st->nnl = k;
+    st->nl_of = t;
+    st->nl_of_len = n;
+}
+
 void filter_stripped_lines(filter_state *st, const char *t, size_t n) {
     if (st->lines_of == t && st->lines_of_len == n) return;
     filter_lines it;
     filter_lines_init(&it, t, n);
-    size_t s, e, k = 0;
-    while (filter_lines_next(&it, &s, &e)) {
+    size_t s, e, k = 0, li = 0;
+    if (it.simple) filter_newlines(st, t, n);
+    for (;;) {
+        if (it.simple) {   /* the lines between the '\n's (none after a final '\n') */
+            if (it.pos >= n) break;
+            s = it.pos;
+            e = li < st->nnl ? st->nl[li++] : n;
+            it.pos = e < n ? e + 1 : n;
+        } else if (!filter_lines_next(&it, &s, &e)) break;
         if (k == st->caplv) {
             st->caplv = st->caplv ? 2 * st->caplv : 256;
             st->lv = xrealloc(st->lv, st->caplv * sizeof *st->lv);
@@ -262,7 +335,7 @@ static int cp_symbolic(uint32_t cp) {
     return (U_GET_GC_MASK((UChar32)cp) & (U_GC_P_MASK | U_GC_S_MASK | U_GC_CC_MASK)) != 0;
 }
 
-void filter_begin(filter_state *st) { st->words_of = NULL; st->tok_text = NULL; st->lines_of = NULL; }
+void filter_begin(filter_state *st) { st->words_of = NULL; st->tok_text = NULL; st->lines_of = NULL; st->nl_of = NULL; }
 
 /* Append the segment [off, off+len) of p as a word, merging it with the words before it:
  * Closer to NLTK's tokens than raw ICU segments (ICU makes a segment of every mark):
@@ -564,7 +637,8 @@ int filter_words(filter_state *st, const char *t, size_t n, char *err) {
         if (words_icu_piece(st, p, n, 0, n, &nw, err)) return -1;
     } else {
         /* ASCII stretches take the ASCII path; the rest, from the safe cut before a non-ASCII
-         * byte to the first safe cut followed by 256 ASCII bytes, goes through ICU. */
+         * byte to the first safe cut followed by 32 ASCII bytes, goes through ICU (shorter ASCII gaps
+         * are not worth a separate ASCII piece and a new ICU call). */
         size_t pos = 0;
         while (pos < n) {
             size_t m = pos;
@@ -583,7 +657,7 @@ int filter_words(filter_state *st, const char *t, size_t n, char *err) {
             for (;;) {
                 while (b < n && !safe_cut(p, b)) b++;
                 if (b >= n) { b = n; break; }
-                size_t q = b, lim = b + 256 < n ? b + 256 : n;
+                size_t q = b, lim = b + 32 < n ? b + 32 : n;
                 while (q < lim && p[q] < 0x80) q++;
                 if (q == lim) break;
                 b = q + 1;
