@@ -196,11 +196,12 @@ static int read_tokenizer(rd *r, manifest *m, const char *v, size_t n) {
         else if (FIELD("sha256")) {
             char *s = NULL;
             if (get_str(r, "tokenizer.sha256", val, vl, &s) < 0) return -1;
-            /* empty (unknown) or 64 hex digits: anything else is a damaged manifest */
-            size_t sl = strlen(s), hex = strspn(s, "0123456789abcdefABCDEF");
-            if (sl && (sl != 64 || hex != 64)) {
+            /* hex digits only (64 from winnow tokenize; empty when unknown): anything else is a
+             * damaged manifest, and would be written back unescaped */
+            size_t sl = strlen(s);
+            if (sl > 64 || strspn(s, "0123456789abcdefABCDEF") != sl) {
                 free(s);
-                return err_set(r->err, "%s: \"tokenizer.sha256\" is not 64 hex digits", r->name);
+                return err_set(r->err, "%s: \"tokenizer.sha256\" is not a hex digest", r->name);
             }
             snprintf(m->tokenizer_sha256, sizeof m->tokenizer_sha256, "%s", s);
             free(s);

@@ -3,6 +3,8 @@
 # missing with apt-get (as root or through sudo), or print the exact apt-get line.
 missing=""
 for p in "$@"; do
+  # tools that may come from outside Debian's packages (a Node.js install) count by command
+  case "$p" in nodejs) command -v node >/dev/null && continue ;; npm) command -v npm >/dev/null && continue ;; esac
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 for pc in libzstd libxxhash yaml-0.1 icu-uc icu-i18n zlib openblas libcurl; do
