@@ -5,6 +5,7 @@
  * -o, dropped ones to --rejects, and reports --stats / --stats-json / --progress.
  */
 #include "cmds.h"
+#include "../pipeline/stats.h"
 #include "../pipeline/chain.h"
 #include "../pipeline/jsonl.h"
 #include "../pipeline/reader.h"
@@ -57,12 +58,6 @@ static int sink_write(sink *k, outstream *o, doc *d) {
 static int sink_out(void *ctx, doc *d) { sink *k = ctx; return sink_write(k, k->out, d); }
 static int sink_rej(void *ctx, doc *d) { sink *k = ctx; return sink_write(k, k->rej, d); }
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static void usage(const stage_class *cls, FILE *f) {
     buf b = {0};
     buf_printf(&b, "usage: winnow %s [OPTIONS] [FILE...]\n\n%s.\nReads JSONL documents from the FILEs (plain, zstd or gzip; '-' or none: stdin).\n\n",
@@ -85,7 +80,7 @@ typedef struct progress {
 } progress;
 
 static void progress_show(progress *p, const stats *st, const reader *r, int final) {
-    double t = now();
+    double t = stats_clock();
     if (!final && t - p->last < 0.5) return;
     p->last = t;
     uint64_t raw = p->done_raw + (r ? instream_raw_bytes(reader_stream(r)) : 0);
@@ -131,7 +126,7 @@ int stage_cmd_main(const stage_class *cls, int argc, char **argv) {
     char **files = npos ? argv : stdin_only;
     int nfiles = npos ? npos : 1;
 
-    progress pg = { .on = cc.progress && isatty(2), .t0 = now() };
+    progress pg = { .on = cc.progress && isatty(2), .t0 = stats_clock() };
     for (int i = 0; i < nfiles && pg.on; i++) {
         struct stat sb;
         if (strcmp(files[i], "-") && !stat(files[i], &sb)) pg.total_raw += (uint64_t)sb.st_size;

@@ -4,6 +4,7 @@
  * after a retryable failure. Time comes from CLOCK_MONOTONIC.
  */
 #include "llm.h"
+#include "../pipeline/stats.h"
 #include "../pipeline/jsonl.h"
 #include "../pipeline/yaml_tree.h"
 #include <curl/curl.h>
@@ -23,12 +24,6 @@ struct llm_client {
     CURLM *multi;
     llm_stats st;
 };
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static char *dupz(const char *s) { return s ? xstrdup(s) : NULL; }
 
@@ -267,7 +262,7 @@ static int finish(llm_client *c, llm_job *j, CURLcode rc) {
         curl_off_t ra = 0;                 /* a 429/503 may say how long to wait */
         if (curl_easy_getinfo(j->h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0 && (double)ra > wait)
             wait = ra > 300 ? 300 : (double)ra;
-        j->not_before = now_s() + wait;
+        j->not_before = stats_clock() + wait;
         return 0;
     }
     if (j->attempts > 1) snprintf(j->err, sizeof j->err, "%.400s (%d attempts)", why, j->attempts);
@@ -289,7 +284,7 @@ int llm_run(llm_client *c, llm_job *jobs, size_t n, char *err) {
         pending[np++] = i;
     }
     while (done < n) {
-        double t = now_s(), wake = 0.1;
+        double t = stats_clock(), wake = 0.1;
         /* start what may start, in order, up to the concurrency limit */
         for (size_t k = 0; k < np && active < (size_t)c->o.concurrency; ) {
             llm_job *j = &jobs[pending[k]];

@@ -1,5 +1,6 @@
 /* chain — see chain.h. */
 #include "chain.h"
+#include "stats.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,20 +20,14 @@ struct chain {
     char *err;              /* the err buffer of the current push/finish */
 };
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static int run_stage(chain *c, size_t i, doc *d) {
     if (i == c->n) return c->out ? c->out(c->ctx, d) : 0;
     stage *s = c->stages[i];
     s->stats.docs_in++;
     s->stats.bytes_in += d->text_len;
-    double t0 = now();
+    double t0 = stats_clock();
     int r = s->cls->process(s, d, &c->links[i].io, c->err);
-    s->stats.seconds += now() - t0;    /* includes downstream time; corrected in link_emit */
+    s->stats.seconds += stats_clock() - t0;    /* includes downstream time; corrected in link_emit */
     return r;
 }
 
@@ -42,9 +37,9 @@ static int link_emit(stage_io *io, doc *d) {
     stage *s = c->stages[l->i];
     s->stats.docs_out++;
     s->stats.bytes_out += d->text_len;
-    double t0 = now();
+    double t0 = stats_clock();
     int r = run_stage(c, l->i + 1, d);
-    s->stats.seconds -= now() - t0;    /* time spent downstream is not this stage's */
+    s->stats.seconds -= stats_clock() - t0;    /* time spent downstream is not this stage's */
     return r;
 }
 
@@ -86,9 +81,9 @@ int chain_finish(chain *c, char *err) {
     for (size_t i = 0; i < c->n; i++) {
         stage *s = c->stages[i];
         if (!s->cls->finish) continue;
-        double t0 = now();
+        double t0 = stats_clock();
         int r = s->cls->finish(s, &c->links[i].io, err);
-        s->stats.seconds += now() - t0;
+        s->stats.seconds += stats_clock() - t0;
         if (r) return r;
     }
     return 0;

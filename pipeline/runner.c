@@ -1,5 +1,6 @@
 /* runner — see runner.h. */
 #include "runner.h"
+#include "stats.h"
 #include "chain.h"
 #include "jsonl.h"
 #include "reader.h"
@@ -33,12 +34,6 @@ typedef struct run {
     char err[ERR_MAX];
     compress_kind ck;
 } run;
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static const char *ext_of(compress_kind k) {
     return k == COMPRESS_ZSTD ? ".jsonl.zst" : k == COMPRESS_GZIP ? ".jsonl.gz" : ".jsonl";
@@ -353,7 +348,7 @@ int runner_run(const plan *p, const runner_opts *o, runner_result *res, char *er
     if (check_opts(p, o, err)) return -1;
     run R = { .p = p, .o = o, .ck = p->out_compress };
     pthread_mutex_init(&R.mu, NULL);
-    double t0 = now();
+    double t0 = stats_clock();
     if (prepare_dir(&R, err)) { pthread_mutex_destroy(&R.mu); return -1; }
     plan_units(&R);
     R.nfile = R.nunits;
@@ -382,7 +377,7 @@ int runner_run(const plan *p, const runner_opts *o, runner_result *res, char *er
         for (size_t k = 0; k < p->nsteps; k++) stats_merge(&res->steps[k], &u->st[k]);
         if (u->first_step + u->nsteps == p->nsteps) strlist_push(&res->outputs, u->output);
     }
-    res->seconds = now() - t0;
+    res->seconds = stats_clock() - t0;
     units_free(&R);
     pthread_mutex_destroy(&R.mu);
     return r;

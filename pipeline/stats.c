@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 void stats_init(stats *s) { memset(s, 0, sizeof *s); }
 
@@ -146,4 +147,10 @@ int stats_parse_json(stats *s, const char *json, size_t n) {
     }
     buf_free(&key);
     return r < 0 ? -1 : 0;
+}
+
+double stats_clock(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }

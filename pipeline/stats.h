@@ -30,7 +30,9 @@ void stats_merge(stats *dst, const stats *src);
 void stats_json(const stats *s, buf *out);
 /* Human table lines "  dropped  gopher: mean_word_length   123" for --stats. */
 void stats_text(const stats *s, const char *stage_name, buf *out);
-uint64_t stats_peak_rss_kb(void);                             /* from getrusage */
+uint64_t stats_peak_rss_kb(void);
+/* Monotonic clock in seconds (for the seconds counters and rates). */
+double stats_clock(void);                             /* from getrusage */
 /* Add the counters of a stats_json() text into s (markers of finished units). 0 / -1. */
 int stats_parse_json(stats *s, const char *json, size_t n);
 

@@ -2,6 +2,7 @@
  * train — see train.h.
  */
 #include "train.h"
+#include "../pipeline/stats.h"
 #include "ckpt.h"
 #include "optim.h"
 #include "../pipeline/yaml_tree.h"
@@ -143,12 +144,6 @@ out:
 void train_set_threads(int n) {
     if (n <= 0) return;
     omp_set_num_threads(n);
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 int train_evaluate(gpt *m, const data_set *d, int B, long long max_tokens, double *loss,
@@ -357,7 +352,7 @@ int train_run(const train_cfg *cfg, train_progress_fn progress, void *ctx, char 
     size_t np = gpt_num_params(r.m);
     long long stop = cfg->stop_at > 0 && cfg->stop_at < total ? cfg->stop_at : total;
     while (step < stop) {
-        double t0 = now_s(), loss = 0;
+        double t0 = stats_clock(), loss = 0;
         gpt_zero_grad(r.m);
         for (long long k = 0; k < accum; k++) {
             loader_next(&r.loader, r.ids, r.targets, B);
@@ -371,7 +366,7 @@ int train_run(const train_cfg *cfg, train_progress_fn progress, void *ctx, char 
         optim_adamw_step(r.m, &oc, step + 1, lr, optim_clip_scale(&oc, norm));
         step++;
         tokens += tokens_per_step;
-        double dt = now_s() - t0;
+        double dt = stats_clock() - t0;
         buf_reset(&line);
         buf_printf(&line, "{\"step\": %lld, \"tokens\": %lld", step, tokens);
         json_num(&line, "train_loss", loss);
