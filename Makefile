@@ -48,7 +48,7 @@ $(B)/%.o: %.c
 # make deps: check with pkg-config, install what is missing with apt-get (root or sudo).
 DEB_PKGS := libzstd-dev libxxhash-dev libyaml-dev libicu-dev zlib1g-dev libopenblas-dev \
             libcurl4-openssl-dev pkg-config zstd gzip xxhash time python3-numpy wordnet-base \
-            libjansson-dev nodejs npm clang libclang-rt-14-dev
+            libjansson-dev nodejs npm clang libclang-rt-14-dev libomp-dev
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
 
