@@ -48,9 +48,7 @@ typedef struct sink {
 } sink;
 
 static int sink_write(sink *k, outstream *o, doc *d) {
-    buf_reset(&k->line);
-    jsonl_write(d, &k->line);
-    int r = outstream_write(o, k->line.p, k->line.len);
+    int r = doc_write(o, d, &k->line);
     if (r == STREAM_EPIPE) return STREAM_EPIPE;
     if (r) { k->failed = 1; snprintf(k->err, ERR_MAX, "%s", outstream_error(o)); return -1; }
     return 0;

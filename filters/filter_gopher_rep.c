@@ -124,6 +124,21 @@ static inline struct filter_slot *tab_get(struct filter_slot *tab, size_t mask, 
     return &tab[i];
 }
 
+/* The occurrence-count bytes for np items: a zeroed power of two of at least 4 * np bytes
+ * (grown, never shrunk, so no allocation per document once large enough); *mask = size - 1. */
+static uint8_t *bucket_cleared(filter_state *st, size_t np, size_t *mask) {
+    size_t bsize = 64;
+    while (bsize < 4 * np) bsize <<= 1;
+    if (bsize > st->capbucket) {
+        free(st->bucket);
+        st->bucket = xmalloc(bsize);
+        st->capbucket = bsize;
+    }
+    memset(st->bucket, 0, bsize);
+    *mask = bsize - 1;
+    return st->bucket;
+}
+
 static inline uint64_t ngram_key(const filter_word *w, size_t i, int n) {
     uint64_t g = w[i].hash;
     for (int k = 1; k < n; k++) g = g * POLY_P + w[i + (size_t)k].hash;   /* independent per i */
@@ -188,16 +203,8 @@ void filter_rep_ngrams(filter_state *st, int naive, uint64_t top[3], uint64_t du
             }
             nc = np;
         } else {
-            size_t bsize = 64;
-            while (bsize < 4 * np) bsize <<= 1;
-            if (bsize > st->capbucket) {
-                free(st->bucket);
-                st->bucket = xmalloc(bsize);
-                st->capbucket = bsize;
-            }
-            uint8_t *B = st->bucket;
-            size_t bm = bsize - 1;
-            memset(B, 0, bsize);
+            size_t bm;
+            uint8_t *B = bucket_cleared(st, np, &bm);
             for (size_t j = 0; j < np; j++) {
                 uint64_t key = K[j] * POLY_P + W[pos[j] + (size_t)ng - 1].hash;
                 K[j] = key;
@@ -260,16 +267,8 @@ void filter_rep_ngrams(filter_state *st, int naive, uint64_t top[3], uint64_t du
             for (size_t j = 0; j < np; j++) K[j] = K[j] * POLY_P + W[pos[j] + (size_t)ng - 1].hash;
         /* as above: an n-gram that occurs once in the list is new wherever the walk meets it
          * and is never met again, so it needs no table work (only the walk's step of one) */
-        size_t bsize = 64;
-        while (bsize < 4 * np) bsize <<= 1;
-        if (bsize > st->capbucket) {
-            free(st->bucket);
-            st->bucket = xmalloc(bsize);
-            st->capbucket = bsize;
-        }
-        uint8_t *B = st->bucket;
-        size_t bm = bsize - 1, nc = 0;
-        memset(B, 0, bsize);
+        size_t bm, nc = 0;
+        uint8_t *B = bucket_cleared(st, np, &bm);
         for (size_t j = 0; j < np; j++) {
             uint8_t *b = &B[(K[j] >> 40) & bm];
             *b = (uint8_t)(*b + (*b < 2));

@@ -181,3 +181,9 @@ int reader_next(reader *r, doc *d, char *err) {
         return READER_BAD;
     }
 }
+
+int doc_write(outstream *o, const doc *d, buf *scratch) {
+    buf_reset(scratch);
+    jsonl_write(d, scratch);
+    return outstream_write(o, scratch->p, scratch->len);
+}

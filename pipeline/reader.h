@@ -1,5 +1,5 @@
 /*
- * reader — documents from one input: JSONL lines (plain/zstd/gzip via stream), or plain text
+ * reader — documents from one input (and doc_write, their way back out): JSONL lines (plain/zstd/gzip via stream), or plain text
  * files turned into documents (`--from text`: one document per file, or one per
  * blank-line-separated block with split_paragraphs; ids "<file name>" / "<file name>#<n>").
  *
@@ -29,6 +29,10 @@ reader *reader_open(const char *path, const reader_opts *o, char *err);
 int reader_next(reader *r, doc *d, char *err);
 const instream *reader_stream(const reader *r);
 void reader_close(reader *r);
+
+/* Write d as one JSONL line to o, using scratch (reused, so no allocation per document).
+ * Returns outstream_write's status: STREAM_OK, STREAM_EPIPE or STREAM_ERR (outstream_error). */
+int doc_write(outstream *o, const doc *d, buf *scratch);
 
 /* Replace invalid UTF-8 sequences by U+FFFD (used for stand-ins and text input). Returns the
  * number of replacements. */

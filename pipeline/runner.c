@@ -113,9 +113,7 @@ static void plan_units(run *R) {
 
 typedef struct usink { outstream *out, *rej; buf line; char err[ERR_MAX]; int failed; } usink;
 static int usink_write(usink *k, outstream *o, doc *d) {
-    buf_reset(&k->line);
-    jsonl_write(d, &k->line);
-    if (outstream_write(o, k->line.p, k->line.len)) {
+    if (doc_write(o, d, &k->line)) {
         k->failed = 1;
         snprintf(k->err, ERR_MAX, "%s", outstream_error(o));
         return -1;
