@@ -52,7 +52,7 @@ DEB_PKGS := libzstd-dev libxxhash-dev libyaml-dev libicu-dev zlib1g-dev libopenb
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
 
-test: $(B)/winnow $(B)/unit_tests
+test: winnow $(B)/unit_tests
 	@WINNOW=$(CURDIR)/$(B)/winnow UNIT=$(CURDIR)/$(B)/unit_tests sh tests/run.sh
 
 unit: $(B)/unit_tests
