@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,8 +30,25 @@ static int write_str(FILE *f, const char *s) {
     return fwrite(&n, 8, 1, f) == 1 && (!n || fwrite(s, n, 1, f) == 1) ? 0 : -1;
 }
 
+/* A run killed while saving leaves "<CKPT_FILE>.tmp.<pid>": remove those of other processes. */
+static void remove_stale_tmp(const char *dir) {
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char mine[64], prefix[256];
+    snprintf(mine, sizeof mine, ".tmp.%d", (int)getpid());
+    snprintf(prefix, sizeof prefix, "%s.tmp.", CKPT_FILE);
+    while (d && (e = readdir(d))) {
+        if (strncmp(e->d_name, prefix, strlen(prefix)) || strstr(e->d_name, mine)) continue;
+        char p[4096];
+        path_of(p, sizeof p, dir, e->d_name);
+        unlink(p);
+    }
+    if (d) closedir(d);
+}
+
 int ckpt_save(const char *dir, gpt *model, const ckpt_meta *meta, char *err) {
     if (mkdir(dir, 0777) && errno != EEXIST) return err_set(err, "%s: cannot create: %s", dir, strerror(errno));
+    remove_stale_tmp(dir);
     char path[4096], tmp[4200];
     path_of(path, sizeof path, dir, CKPT_FILE);
     snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());

@@ -111,7 +111,7 @@ train_killed_and_resumed() {
     losses log.jsonl >got.loss; vlosses log.jsonl >got.vloss
     cmp -s ref.loss got.loss || { fail "kill at $d s: train losses differ after resume: $(diff ref.loss got.loss | head -4 | tr '\n' ' ')"; return 1; }
     cmp -s ref.vloss got.vloss || { fail "kill at $d s: val losses differ after resume: $(diff ref.vloss got.vloss | head -4 | tr '\n' ' ')"; return 1; }
-    [ -z "$(find ck -name '*.tmp*' -o -name '.*' -type f)" ] || { fail "temporary files left in ck: $(ls -a ck)"; return 1; }
+    left=$(find ck -name '*.tmp*' -o -name '.*' -type f); [ -z "$left" ] || { fail "temporary files left in ck: $left"; return 1; }
   done
   [ -s landed.txt ] || skip "every training ended before its kill (machine too fast for these delays)"
 }
