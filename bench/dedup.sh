@@ -58,6 +58,16 @@ echo "datatrove MinHash (published, per task): 0.9 MB/s -> ratio $(awk -v a="$ne
 set -- $(measure "$WINNOW" dedup --mode near -j 2 "$big" -o /dev/null) || exit 1
 echo "winnow dedup --mode near -j 2: wall $(rate "$2") MB/s (CPU $(rate "$1") MB/s per core, OpenMP waits included)"
 
+# the same near dedup split into phases by `winnow run` (docs/dedup.md), the corpus in 8 files
+sp="$D/split"
+if [ ! -s "$sp/p.yaml" ]; then
+  mkdir -p "$sp/data" && split -n l/8 -d "$big" "$sp/data/in" && for f in "$sp"/data/in0?; do mv "$f" "$f.jsonl"; done
+  printf 'input: [data/*.jsonl]\nsteps:\n  - dedup: {mode: near}\noutput: {dir: out, compress: none}\n' >"$sp/p.yaml"
+fi
+set -- $(measure "$WINNOW" run -q --force -j 1 "$sp/p.yaml") || exit 1; s1=$(rate "$1")
+set -- $(measure "$WINNOW" run -q --force -j 2 "$sp/p.yaml") || exit 1
+echo "winnow run, near dedup split in phases over 8 files: $s1 MB/s per core at -j 1 ($(awk -v a="$s1" -v b="$ne" 'BEGIN{printf "%.2f", a/b}')x the single process's CPU rate), wall $(rate "$2") MB/s at -j 2; split files $(du -sh "$sp/out/.winnow/split" | cut -f1)"
+
 set -- $(measure "$WINNOW" dedup --mode lines "$big" -o /dev/null) || exit 1
 echo "winnow dedup --mode lines: $(rate "$1") MB/s per core (wall $(rate "$2") MB/s)"
 

@@ -24,7 +24,7 @@ static const opt_def run_opts[] = {
     { "workers", 'j', OPT_INT, R(workers), "0", "worker threads (0: the pipeline's `workers`, default the number of cores)", 0, 1024, NULL, "N" },
     { "task", 0, OPT_INT, R(task), "0", "run only this task's share of the input files (index % tasks == task)", 0, 1e9, NULL, "I" },
     { "tasks", 0, OPT_INT, R(tasks), "1", "number of tasks the input is split into (for Slurm arrays and other schedulers)", 1, 1e9, NULL, "N" },
-    { "phase", 0, OPT_ENUM, R(phase), "all", "with --tasks: 'files' runs the per-file steps of this task, 'global' the whole-corpus steps after all tasks", 0, 0, "all|files|global", NULL },
+    { "phase", 0, OPT_ENUM, R(phase), "all", "run one phase (for schedulers; --dry-run lists a pipeline's phases): files = per-file steps; buckets, gather, clusters, apply = a split dedup; global = the whole-corpus unit. A plain run runs every phase, then writes stats.json and runs tokenize:", 0, 0, "all|files|buckets|gather|clusters|apply|global", NULL },
     { "force", 0, OPT_BOOL, R(force), NULL, "redo every unit, even those with completion markers or made by another pipeline", 0, 0, NULL, NULL },
     { "dry-run", 'n', OPT_BOOL, R(dry_run), NULL, "print the plan (units, inputs, outputs, what is done) and stop", 0, 0, NULL, NULL },
     { "progress", 0, OPT_BOOL, R(progress), "true", "progress line on stderr when it is a terminal", 0, 0, NULL, NULL },
@@ -146,7 +146,7 @@ int cmd_run(int argc, char **argv) {
         p.out_dir = d.p;
     }
     runner_opts ro = { .workers = (int)c.workers, .task = (int)c.task, .tasks = (int)c.tasks, .force = c.force,
-                       .phase = !strcmp(c.phase, "files") ? RUNNER_PHASE_FILES : !strcmp(c.phase, "global") ? RUNNER_PHASE_GLOBAL : RUNNER_PHASE_ALL };
+                       .phase = runner_phase_parse(c.phase) };
     if (c.progress && isatty(2)) { ro.progress = progress; ro.ctx = NULL; }
     if (c.dry_run) {
         buf b = {0};
@@ -166,13 +166,13 @@ int cmd_run(int argc, char **argv) {
         runner_stats_json(&p, &res, &js);
         buf sf = {0};
         if (c.tasks > 1) buf_printf(&sf, "%s/.winnow/stats.task-%lld.%s.json", p.out_dir, c.task, c.phase);
+        else if (ro.phase != RUNNER_PHASE_ALL) buf_printf(&sf, "%s/.winnow/stats.%s.json", p.out_dir, c.phase);
         else buf_printf(&sf, "%s/stats.json", p.out_dir);
         if (stream_write_file(sf.p, js.p, js.len, err)) { cmd_error("run", "%s", err); status = 1; }
         buf_free(&sf);
         buf_free(&js);
         if (!c.quiet) print_table(&p, &res);
-        int whole = c.tasks <= 1 || !strcmp(c.phase, "global");
-        if (!status && p.has_tokenize && whole && !(c.tasks > 1 && !strcmp(c.phase, "files")))
+        if (!status && p.has_tokenize && ro.phase == RUNNER_PHASE_ALL && c.tasks <= 1)
             status = run_tokenize(&p, &res, (int)res.units_run || c.force);
     }
     runner_result_free(&res);

@@ -1,18 +1,25 @@
 /*
  * cmd_slurm — `winnow slurm submit|status|resubmit`: a pipeline as Slurm jobs (docs/slurm.md).
  *
- *   submit PIPELINE.yaml --tasks N   writes OUT/.winnow/slurm/{array,finish}-1.sbatch, submits
- *                                    the array and the finish job (afterok on the array), and
- *                                    records both in OUT/.winnow/slurm/jobs.
- *   status OUTDIR [--wait]           per task: done (all its completion markers), pending,
- *                                    running, failed or missing (Slurm's word for the rest).
- *   resubmit OUTDIR                  a new array of the failed and missing tasks only, and a new
- *                                    finish job after it (the stale one is cancelled).
- * The scripts, sbatch/squeue/sacct parsing and the record live in pipeline/slurm.c; this file
- * runs the Slurm commands (from PATH) and prints.
+ *   submit PIPELINE.yaml --tasks N   one job per phase of the plan (runner_phases, runner.h):
+ *                                    an array of N tasks for a per-task phase, a plain job for
+ *                                    a single-unit one, each afterok on the one before, then the
+ *                                    finish job (`winnow run PIPELINE`); scripts kept as
+ *                                    OUT/.winnow/slurm/PHASE-SEQ.sbatch, jobs recorded in
+ *                                    OUT/.winnow/slurm/jobs.
+ *   status OUTDIR [--wait]           per phase and task: done (all its completion markers),
+ *                                    pending, running, failed or missing (Slurm's word for the
+ *                                    rest); then the finish job.
+ *   resubmit OUTDIR                  from the first phase not done: its failed and missing tasks
+ *                                    only, then every later phase in full and a new finish job
+ *                                    (the stale jobs of those, still pending, are cancelled).
+ * The scripts, sbatch/squeue/sacct parsing, the record and where a resubmission starts live in
+ * pipeline/slurm.c; this file reads the plan's phases and markers, runs the Slurm commands
+ * (from PATH) and prints.
  */
 #include "cmds.h"
 #include "../pipeline/plan.h"
+#include "../pipeline/runner.h"
 #include "../pipeline/slurm.h"
 #include "../pipeline/stream.h"
 #include <errno.h>
@@ -34,7 +41,7 @@ typedef struct slurm_cfg {
 
 #define S(f) offsetof(slurm_cfg, f)
 static const opt_def submit_opts[] = {
-    { "tasks", 0, OPT_INT, S(tasks), "1", "number of array tasks; input file i goes to task i % N (at most one task per input file)", 1, 1e6, NULL, "N" },
+    { "tasks", 0, OPT_INT, S(tasks), "1", "tasks of each array job; unit k (input file, hash range) goes to task k % N (at most one task per input file)", 1, 1e6, NULL, "N" },
     { "partition", 'p', OPT_STRING, S(partition), NULL, "Slurm partition (sbatch --partition)", 0, 0, NULL, "P" },
     { "account", 'A', OPT_STRING, S(account), NULL, "Slurm account (sbatch --account)", 0, 0, NULL, "A" },
     { "cpus-per-task", 'c', OPT_INT, S(cpus_per_task), "0", "CPUs per task, also winnow's worker threads (0: Slurm's default, the pipeline's workers)", 0, 4096, NULL, "C" },
@@ -112,8 +119,7 @@ static int sbatch(const char *script, const char *dependency, char *job, size_t 
  * -1 when squeue failed (Slurm unreachable: unfinished tasks' states are unknown). */
 static int query_states(const slurm_record *r, slurm_states *st) {
     buf ids = {0};
-    for (size_t i = 0; i < r->narrays; i++) buf_printf(&ids, "%s%s", ids.len ? "," : "", r->arrays[i].job);
-    for (size_t i = 0; i < r->finish.n; i++) buf_printf(&ids, "%s%s", ids.len ? "," : "", r->finish.v[i]);
+    for (size_t i = 0; i < r->njobs; i++) buf_printf(&ids, "%s%s", ids.len ? "," : "", r->jobs[i].job);
     if (!ids.len) return 0;
     buf out = {0};
     char *sacct[] = { "sacct", "-n", "-X", "-P", "-o", "JobID,State", "-j", ids.p, NULL };
@@ -134,13 +140,6 @@ static int query_states(const slurm_record *r, slurm_states *st) {
 
 /* ---------- the plan and the record ---------- */
 
-static int has_global(const plan *p, size_t *first) {
-    for (size_t i = 0; i < p->nsteps; i++)
-        if (p->steps[i].cls->flags & STAGE_GLOBAL) { *first = i; return 1; }
-    *first = p->nsteps;
-    return 0;
-}
-
 static const char *tokenize_dir(const plan *p) {
     for (size_t i = 0; i < p->ntokenize; i++)
         if ((!strcmp(p->tokenize[i].key, "dir") || !strcmp(p->tokenize[i].key, "output") || !strcmp(p->tokenize[i].key, "o")) && p->tokenize[i].values.n)
@@ -160,6 +159,21 @@ static int load_plan(plan *p, const char *path) {
         p->out_dir = d.p;
     }
     return 0;
+}
+
+/* The phases that get jobs of their own, in running order: all but GLOBAL, which the finish
+ * job runs. *global: the plan has GLOBAL; *bare: it has no whole-corpus step at all (its
+ * tasks run without --phase). */
+static size_t job_phases(const plan *p, runner_phase_info *out, int *global, int *bare) {
+    runner_phase_info all[RUNNER_NPHASES];
+    size_t n = runner_phases(p, all), k = 0;
+    *global = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (all[i].phase == RUNNER_PHASE_GLOBAL) *global = 1;
+        else out[k++] = all[i];
+    }
+    *bare = n == 1 && all[0].phase == RUNNER_PHASE_FILES;
+    return k;
 }
 
 static char *record_path(const char *out_dir) {
@@ -202,17 +216,29 @@ static int record_load(const char *out_dir, slurm_record *r) {
 
 /* ---------- the state of a submission ---------- */
 
-typedef struct task_row { int task; size_t units, done; slurm_task_state state; const char *job; const slurm_job_state *js; } task_row;
+typedef struct task_row {
+    int task;                   /* -1: a single-unit phase, the finish job */
+    size_t units, done;
+    slurm_task_state state;
+    const slurm_sub *sub;       /* the job that last ran it, or NULL */
+    const slurm_job_state *js;  /* what Slurm says of it, or NULL */
+} task_row;
+typedef struct phase_view {
+    runner_phase_info info;
+    const char *name;           /* runner_phase_name, or "finish" */
+    task_row *rows;
+    slurm_task_state *states;   /* rows' states, for slurm_resubmit_from */
+    size_t n;
+} phase_view;
 typedef struct view {
     slurm_record rec;
     plan p;
     slurm_states st;
-    task_row *rows;
-    int ntasks;
-    slurm_task_state finish;
-    const slurm_job_state *finish_js;
-    size_t counts[5];
-    int slurm_ok;           /* squeue answered */
+    phase_view ph[RUNNER_NPHASES + 1];   /* the phases with jobs, then the finish job */
+    size_t nph;                          /* including the finish job */
+    int global, bare;
+    size_t counts[5];                    /* rows of the phases (not the finish job) per state */
+    int slurm_ok;                        /* squeue answered */
 } view;
 
 static int file_exists(const char *dir, const char *name) {
@@ -224,12 +250,17 @@ static int file_exists(const char *dir, const char *name) {
     return r;
 }
 
-/* The finish job's work is done when stats.json, the whole-corpus marker and the manifest
- * (as the plan has them) exist. */
+/* The finish job's work is done when every unit of every phase (GLOBAL included) has its
+ * marker, and stats.json and the token manifest (as the plan has one) exist. */
 static int finish_done(const plan *p) {
-    size_t g;
     if (!file_exists(p->out_dir, "stats.json")) return 0;
-    if (has_global(p, &g) && !file_exists(p->out_dir, ".winnow/done/global.json")) return 0;
+    runner_phase_info all[RUNNER_NPHASES];
+    size_t n = runner_phases(p, all);
+    for (size_t i = 0; i < n; i++) {
+        size_t units, done;
+        runner_task_units(p, all[i].phase, 0, 1, &units, &done);
+        if (done < units) return 0;
+    }
     if (p->has_tokenize && tokenize_dir(p)) {
         char *td = plan_path(p, tokenize_dir(p));
         int ok = file_exists(td, "manifest.json");
@@ -237,6 +268,12 @@ static int finish_done(const plan *p) {
         if (!ok) return 0;
     }
     return 1;
+}
+
+static void row_fill(view *v, task_row *r, const char *phase, int task) {
+    r->task = task;
+    r->sub = slurm_record_find(&v->rec, phase, task);
+    r->js = r->sub ? slurm_states_find(&v->st, r->sub->job, r->sub->n ? task : -1) : NULL;
 }
 
 static int view_load(view *v, const char *out_dir) {
@@ -249,56 +286,88 @@ static int view_load(view *v, const char *out_dir) {
         fprintf(stderr, "winnow slurm: warning: %s or its inputs changed since it was submitted\n", v->rec.pipeline);
     v->slurm_ok = !query_states(&v->rec, &v->st);
     if (!v->slurm_ok) fprintf(stderr, "winnow slurm: warning: squeue failed: the state of unfinished tasks is unknown\n");
-    size_t g;
-    has_global(&v->p, &g);
-    v->ntasks = g > 0 ? v->rec.tasks : 0;
-    v->rows = xcalloc((size_t)v->ntasks + 1, sizeof *v->rows);
-    for (int t = 0; t < v->ntasks; t++) {
-        task_row *r = &v->rows[t];
-        r->task = t;
-        slurm_task_units(v->p.out_dir, v->p.inputs.n, t, v->rec.tasks, &r->units, &r->done);
-        r->job = slurm_record_task_job(&v->rec, t);
-        r->js = r->job ? slurm_states_find(&v->st, r->job, t) : NULL;
-        r->state = slurm_task_state_of(r->units, r->done, r->js);
-        v->counts[r->state]++;
+    runner_phase_info info[RUNNER_NPHASES];
+    size_t n = job_phases(&v->p, info, &v->global, &v->bare);
+    int tasks = v->rec.tasks;
+    for (size_t i = 0; i < n; i++) {
+        phase_view *ph = &v->ph[i];
+        ph->info = info[i];
+        ph->name = runner_phase_name(info[i].phase);
+        ph->n = info[i].per_task ? (size_t)tasks : 1;
+        ph->rows = xcalloc(ph->n, sizeof *ph->rows);
+        ph->states = xcalloc(ph->n, sizeof *ph->states);
+        for (size_t t = 0; t < ph->n; t++) {
+            task_row *r = &ph->rows[t];
+            row_fill(v, r, ph->name, info[i].per_task ? (int)t : -1);
+            runner_task_units(&v->p, info[i].phase, info[i].per_task ? (int)t : 0, tasks, &r->units, &r->done);
+            r->state = ph->states[t] = slurm_task_state_of(r->units, r->done, r->js);
+            v->counts[r->state]++;
+        }
     }
-    const char *fj = slurm_record_finish_job(&v->rec);
-    v->finish_js = fj ? slurm_states_find(&v->st, fj, -1) : NULL;
-    v->finish = finish_done(&v->p) ? SLURM_TASK_DONE : slurm_task_state_of(1, 0, v->finish_js);
+    phase_view *f = &v->ph[n];
+    f->name = "finish";
+    f->n = 1;
+    f->rows = xcalloc(1, sizeof *f->rows);
+    f->states = xcalloc(1, sizeof *f->states);
+    row_fill(v, f->rows, "finish", -1);
+    f->rows->state = f->states[0] = finish_done(&v->p) ? SLURM_TASK_DONE : slurm_task_state_of(1, 0, f->rows->js);
+    v->nph = n + 1;
     return 0;
 }
 
 static void view_free(view *v) {
-    free(v->rows);
+    for (size_t i = 0; i < v->nph; i++) { free(v->ph[i].rows); free(v->ph[i].states); }
     slurm_states_free(&v->st);
     plan_free(&v->p);
     slurm_record_free(&v->rec);
 }
 
+static const task_row *view_finish(const view *v) { return v->ph[v->nph - 1].rows; }
+
+/* "123_4" or "123" */
+static void row_job(const task_row *r, buf *out) {
+    if (!r->sub) buf_addc(out, '-');
+    else if (r->sub->n) buf_printf(out, "%s_%d", r->sub->job, r->task);
+    else buf_adds(out, r->sub->job);
+}
+
 static void view_print(const view *v) {
-    printf("pipeline %s -> %s: %d tasks\n", v->rec.pipeline, v->p.out_dir, v->ntasks);
-    printf("%-8s %-8s %-9s %s\n", "task", "state", "units", "job");
-    for (int t = 0; t < v->ntasks; t++) {
-        const task_row *r = &v->rows[t];
-        char units[48];
-        snprintf(units, sizeof units, "%zu/%zu", r->done, r->units);
-        printf("%-8d %-8s %-9s ", t, slurm_task_state_name(r->state), units);
-        if (r->job) printf("%s_%d", r->job, t);
-        else printf("-");
-        if (r->js && r->state != SLURM_TASK_DONE) printf(" (%s)", r->js->raw);
-        printf("\n");
+    printf("pipeline %s -> %s: %d task%s, phases", v->rec.pipeline, v->p.out_dir, v->rec.tasks, v->rec.tasks == 1 ? "" : "s");
+    for (size_t i = 0; i < v->nph; i++) printf("%s %s", i ? "," : "", v->ph[i].name);
+    printf("%s\n", v->global ? " (with the whole-corpus steps)" : "");
+    printf("%-9s %-5s %-8s %-9s %s\n", "phase", "task", "state", "units", "job");
+    buf b = {0};
+    for (size_t i = 0; i < v->nph; i++) {
+        const phase_view *ph = &v->ph[i];
+        for (size_t t = 0; t < ph->n; t++) {
+            const task_row *r = &ph->rows[t];
+            char task[16], units[48];
+            if (r->task >= 0) snprintf(task, sizeof task, "%d", r->task);
+            else snprintf(task, sizeof task, "-");
+            if (i + 1 < v->nph) snprintf(units, sizeof units, "%zu/%zu", r->done, r->units);
+            else snprintf(units, sizeof units, "-");
+            buf_reset(&b);
+            row_job(r, &b);
+            printf("%-9s %-5s %-8s %-9s %s", ph->name, task, slurm_task_state_name(r->state), units, b.p);
+            if (r->js && r->state != SLURM_TASK_DONE) printf(" (%s)", r->js->raw);
+            printf("\n");
+        }
     }
-    const char *fj = slurm_record_finish_job(&v->rec);
-    printf("%-8s %-8s %-9s %s", "finish", slurm_task_state_name(v->finish), "-", fj ? fj : "-");
-    if (v->finish_js && v->finish != SLURM_TASK_DONE) printf(" (%s)", v->finish_js->raw);
-    printf("\n%zu done, %zu pending, %zu running, %zu failed, %zu missing; finish %s\n", v->counts[SLURM_TASK_DONE],
+    buf_free(&b);
+    printf("%zu done, %zu pending, %zu running, %zu failed, %zu missing; finish %s\n", v->counts[SLURM_TASK_DONE],
            v->counts[SLURM_TASK_PENDING], v->counts[SLURM_TASK_RUNNING], v->counts[SLURM_TASK_FAILED],
-           v->counts[SLURM_TASK_MISSING], slurm_task_state_name(v->finish));
+           v->counts[SLURM_TASK_MISSING], slurm_task_state_name(view_finish(v)->state));
 }
 
 static int view_active(const view *v) {
-    return v->counts[SLURM_TASK_PENDING] || v->counts[SLURM_TASK_RUNNING] || v->finish == SLURM_TASK_PENDING ||
-           v->finish == SLURM_TASK_RUNNING;
+    slurm_task_state f = view_finish(v)->state;
+    return v->counts[SLURM_TASK_PENDING] || v->counts[SLURM_TASK_RUNNING] || f == SLURM_TASK_PENDING || f == SLURM_TASK_RUNNING;
+}
+
+static int view_complete(const view *v) {
+    size_t rows = 0;
+    for (size_t i = 0; i + 1 < v->nph; i++) rows += v->ph[i].n;
+    return view_finish(v)->state == SLURM_TASK_DONE && v->counts[SLURM_TASK_DONE] == rows;
 }
 
 /* ---------- submitting ---------- */
@@ -310,7 +379,6 @@ static void spec_of(const slurm_record *r, slurm_job_spec *s, const char *log_di
     s->log_dir = log_dir;
     s->job_name = r->job_name;
     s->tasks = r->tasks;
-    s->phase_files = r->phase_files;
     s->res = (slurm_resources){ r->partition, r->mem, r->time, r->account, r->cpus_per_task, r->max_parallel };
 }
 
@@ -325,60 +393,73 @@ static int write_script(const char *out_dir, const char *kind, size_t seq, const
     return 0;
 }
 
-/* Submit an array of the tasks idx[0..n) (n may be 0) and a finish job after it and after
- * the jobs in extra_dep ("A:B_3", may be empty). Records both. */
-static int submit_jobs(const slurm_record *r, const char *out_dir, const int *idx, size_t n, const char *extra_dep, int dry) {
+/* Write one job's script, submit it afterok on dep (may be empty), record and print it; its
+ * id replaces dep. phase: a runner phase name or "finish"; idx/n: the array's tasks (n == 0:
+ * a plain job); bare: no --phase in the tasks' command line. */
+static int submit_one(const slurm_record *r, const slurm_job_spec *s, const char *out_dir, size_t seq, const char *phase,
+                      const int *idx, size_t n, int bare, buf *dep, int dry) {
+    buf text = {0}, spec = {0}, line = {0};
+    char *script = NULL;
+    char job[32];
+    int st = 0;
+    if (n) slurm_array_spec(idx, n, &spec);
+    if (!strcmp(phase, "finish")) slurm_finish_script(s, &text);
+    else slurm_phase_script(s, bare ? NULL : phase, n ? spec.p : NULL, &text);
+    if (write_script(out_dir, phase, seq, &text, &script)) st = 1;
+    else if (dry) {
+        printf("would submit %s", script);
+        if (n) printf(" (tasks %s of %d)", spec.p, r->tasks);
+        printf("%s\n", dep->len ? " after the job before" : "");
+        buf_reset(dep);
+        buf_adds(dep, "DRY");
+    } else if (sbatch(script, dep->len ? dep->p : NULL, job, sizeof job)) st = 1;
+    else {
+        slurm_record_job_line(phase, job, idx, n, &line);
+        if (record_append(out_dir, line.p)) st = 1;
+        printf("submitted %s job %s", phase, job);
+        if (n || dep->len) {
+            printf(" (");
+            if (n) printf("tasks %s of %d%s", spec.p, r->tasks, dep->len ? ", " : "");
+            if (dep->len) printf("afterok:%s", dep->p);
+            printf(")");
+        }
+        printf(": %s\n", script);
+        buf_reset(dep);
+        buf_adds(dep, job);
+    }
+    free(script);
+    buf_free(&text);
+    buf_free(&spec);
+    buf_free(&line);
+    return st;
+}
+
+/* Submit the chain from ph[from]: the tasks idx[0..n) of it (all its tasks when idx is NULL;
+ * n is ignored for a single-unit phase), every later phase in full, then the finish job, each
+ * afterok on the one before. from == nph: the finish job alone. */
+static int submit_chain(const slurm_record *r, const char *out_dir, const runner_phase_info *ph, size_t nph, int bare,
+                        size_t from, const int *idx, size_t n, int dry) {
     buf logd = {0};
     buf_printf(&logd, "%s/.winnow/slurm/logs", out_dir);
     char err[ERR_MAX];
     if (stream_mkdirs(logd.p, err)) { cmd_error("slurm", "%s", err); buf_free(&logd); return 1; }
     slurm_job_spec s;
     spec_of(r, &s, logd.p);
-    size_t seq = r->finish.n + 1;
+    size_t seq = slurm_record_count(r, "finish") + 1;
+    int *all = xcalloc((size_t)r->tasks + 1, sizeof *all);
+    for (int t = 0; t < r->tasks; t++) all[t] = t;
+    buf dep = {0};
     int st = 0;
-    char *ascript = NULL, *fscript = NULL;
-    char ajob[32] = "", fjob[32] = "";
-    buf text = {0}, spec = {0}, dep = {0}, line = {0};
-    if (n) {
-        slurm_array_spec(idx, n, &spec);
-        slurm_array_script(&s, spec.p, &text);
-        if (write_script(out_dir, "array", seq, &text, &ascript)) st = 1;
+    for (size_t i = from; i < nph && !st; i++) {
+        const int *ti = all;
+        size_t tn = (size_t)r->tasks;
+        if (i == from && idx) { ti = idx; tn = n; }
+        if (!ph[i].per_task) tn = 0;
+        st = submit_one(r, &s, out_dir, seq, runner_phase_name(ph[i].phase), ti, tn, bare, &dep, dry);
     }
-    buf_reset(&text);
-    slurm_finish_script(&s, &text);
-    if (!st && write_script(out_dir, "finish", seq, &text, &fscript)) st = 1;
-    if (!st && dry) {
-        if (ascript) printf("would submit %s (tasks %s)\n", ascript, spec.p);
-        printf("would submit %s%s%s%s%s\n", fscript, n || (extra_dep && *extra_dep) ? " after " : "", n ? "the array" : "",
-               n && extra_dep && *extra_dep ? " and " : "", extra_dep ? extra_dep : "");
-    } else if (!st) {
-        if (n) {
-            if (sbatch(ascript, NULL, ajob, sizeof ajob)) st = 1;
-            else {
-                buf_printf(&line, "array %s %s\n", ajob, spec.p);
-                if (record_append(out_dir, line.p)) st = 1;
-                buf_adds(&dep, ajob);
-            }
-        }
-        if (!st && extra_dep && *extra_dep) buf_printf(&dep, "%s%s", dep.len ? ":" : "", extra_dep);
-        if (!st && sbatch(fscript, dep.len ? dep.p : NULL, fjob, sizeof fjob)) st = 1;
-        if (!st) {
-            buf_reset(&line);
-            buf_printf(&line, "finish %s\n", fjob);
-            if (record_append(out_dir, line.p)) st = 1;
-        }
-        if (!st) {
-            if (n) printf("submitted array job %s (tasks %s of %d): %s\n", ajob, spec.p, r->tasks, ascript);
-            if (dep.len) printf("submitted finish job %s (afterok:%s): %s\n", fjob, dep.p, fscript);
-            else printf("submitted finish job %s: %s\n", fjob, fscript);
-        }
-    }
-    free(ascript);
-    free(fscript);
-    buf_free(&text);
-    buf_free(&spec);
+    if (!st) st = submit_one(r, &s, out_dir, seq, "finish", NULL, 0, bare, &dep, dry);
+    free(all);
     buf_free(&dep);
-    buf_free(&line);
     buf_free(&logd);
     return st;
 }
@@ -393,9 +474,11 @@ static int cmd_submit(int argc, char **argv) {
     if (npos == -2) {
         buf b = {0};
         buf_adds(&b, "usage: winnow slurm submit PIPELINE.yaml --tasks N [OPTIONS]\n\n"
-                     "Run a pipeline as a Slurm array job (task I of N: `winnow run PIPELINE --task I --tasks N`)\n"
-                     "and a finish job after it (whole-corpus steps, tokenize:, merged stats.json).\n"
-                     "Needs a filesystem shared by the submit host and the nodes. See README 'Running on a cluster'.\n\noptions:\n");
+                     "Run a pipeline as Slurm jobs, one per phase, each after the one before: an array job for a\n"
+                     "phase split over tasks (task I of N: `winnow run PIPELINE --task I --tasks N --phase NAME`),\n"
+                     "a plain job for a single-unit phase, then a finish job (`winnow run PIPELINE`: whole-corpus\n"
+                     "steps that do not split, tokenize:, merged stats.json).\n"
+                     "Needs a filesystem shared by the submit host and the nodes. See docs/slurm.md.\n\noptions:\n");
         opt_help(submit_opts, &b);
         fputs(b.p, stdout);
         buf_free(&b);
@@ -422,14 +505,17 @@ static int cmd_submit(int argc, char **argv) {
     }
     plan p;
     if (load_plan(&p, pipeline)) { opt_free(submit_opts, &c); return 2; }
-    size_t g;
-    int global = has_global(&p, &g);
+    runner_phase_info ph[RUNNER_NPHASES];
+    int global, bare;
+    size_t nph = job_phases(&p, ph, &global, &bare);
+    int per_task = 0;
+    for (size_t i = 0; i < nph; i++) per_task |= ph[i].per_task;
     int tasks = (int)c.tasks;
-    if (g == 0) tasks = 1;   /* no per-file step: everything is the finish job's */
-    if ((size_t)tasks > p.inputs.n) tasks = (int)p.inputs.n;
+    if (!per_task) tasks = 1;   /* no per-file step: everything is the finish job's */
+    if ((size_t)tasks > p.inputs.n) tasks = p.inputs.n ? (int)p.inputs.n : 1;
     if (tasks < (int)c.tasks)
         fprintf(stderr, "winnow slurm: note: %d task%s (%s)\n", tasks, tasks == 1 ? "" : "s",
-                g == 0 ? "the first step needs the whole corpus: one finish job does everything" : "one per input file at most");
+                !per_task ? "the first step needs the whole corpus: one finish job does everything" : "one per input file at most");
     char hex[17];
     plan_hash(&p, hex);
     /* refuse an output folder made by another pipeline, and one with jobs still queued */
@@ -465,18 +551,12 @@ static int cmd_submit(int argc, char **argv) {
             buf_addc(&name, (*q == ' ' || *q == '/') ? '_' : *q);
         slurm_record r = { .pipeline = pipeline, .winnow = self, .plan_hash = hex, .job_name = name.p,
                            .partition = c.partition, .mem = c.mem, .time = c.time, .account = c.account,
-                           .tasks = tasks, .phase_files = global, .cpus_per_task = (int)c.cpus_per_task,
-                           .max_parallel = (int)c.max_parallel };
+                           .tasks = tasks, .cpus_per_task = (int)c.cpus_per_task, .max_parallel = (int)c.max_parallel };
         buf rec = {0};
         slurm_record_text(&r, &rec);
         if (!c.dry_run && stream_write_file(rf, rec.p, rec.len, err)) { cmd_error("slurm", "%s", err); st = 1; }
         buf_free(&rec);
-        if (!st) {
-            int *idx = xcalloc((size_t)tasks + 1, sizeof *idx);
-            for (int t = 0; t < tasks; t++) idx[t] = t;
-            st = submit_jobs(&r, p.out_dir, idx, g > 0 ? (size_t)tasks : 0, NULL, c.dry_run);
-            free(idx);
-        }
+        if (!st) st = submit_chain(&r, p.out_dir, ph, nph, bare, 0, NULL, 0, c.dry_run);
         buf_free(&name);
     }
     buf_free(&sd);
@@ -510,8 +590,9 @@ static int cmd_status(int argc, char **argv) {
     slurm_cfg c;
     opt_defaults(status_opts, &c);
     int r = parse_outdir(status_opts, &c, argc, argv, "status",
-                         "Which tasks of a submission are done (all their completion markers), pending, running,\n"
-                         "failed or missing, from the markers and Slurm's state (squeue, and sacct when accounting is on).");
+                         "Per phase, which tasks of a submission are done (all their completion markers), pending,\n"
+                         "running, failed or missing, from the markers and Slurm's state (squeue, and sacct when\n"
+                         "accounting is on); then the finish job.");
     if (r) { opt_free(status_opts, &c); return r == -2 ? 0 : 2; }
     int st = 0;
     for (;;) {
@@ -520,7 +601,7 @@ static int cmd_status(int argc, char **argv) {
         int active = view_active(&v);
         if (!c.wait || !active) {
             view_print(&v);
-            if (c.wait) st = v.finish == SLURM_TASK_DONE && v.counts[SLURM_TASK_DONE] == (size_t)v.ntasks ? 0 : 1;
+            if (c.wait) st = view_complete(&v) ? 0 : 1;
             view_free(&v);
             break;
         }
@@ -531,12 +612,48 @@ static int cmd_status(int argc, char **argv) {
     return st;
 }
 
+/* The rows of ph[from..] in one of the states a, b, as "JOB_T, JOB" (at most 6). */
+static void rows_listed(const view *v, size_t from, slurm_task_state a, slurm_task_state b, buf *out) {
+    size_t k = 0;
+    for (size_t i = from; i < v->nph; i++)
+        for (size_t t = 0; t < v->ph[i].n; t++) {
+            const task_row *r = &v->ph[i].rows[t];
+            if (r->state != a && r->state != b) continue;
+            if (k++ == 6) { buf_adds(out, ", ..."); return; }
+            if (k > 1) buf_adds(out, ", ");
+            row_job(r, out);
+        }
+}
+
+/* Cancel the jobs of ph[from..] that still have a pending row (they wait on the failed phase,
+ * whose afterok can no longer be satisfied). */
+static void cancel_stale(const view *v, size_t from, int dry) {
+    strlist done = {0};
+    for (size_t i = from; i < v->nph; i++)
+        for (size_t t = 0; t < v->ph[i].n; t++) {
+            const task_row *r = &v->ph[i].rows[t];
+            if (r->state != SLURM_TASK_PENDING || !r->sub) continue;
+            int seen = 0;
+            for (size_t k = 0; k < done.n; k++) seen |= !strcmp(done.v[k], r->sub->job);
+            if (seen) continue;
+            strlist_push(&done, r->sub->job);
+            if (dry) { printf("would cancel %s job %s (pending on the failed phase)\n", v->ph[i].name, r->sub->job); continue; }
+            char *sc[] = { "scancel", (char *)r->sub->job, NULL };
+            buf o = {0};
+            if (run_capture(sc, &o)) fprintf(stderr, "winnow slurm: warning: scancel %s failed\n", r->sub->job);
+            else printf("cancelled %s job %s (pending on the failed phase)\n", v->ph[i].name, r->sub->job);
+            buf_free(&o);
+        }
+    strlist_free(&done);
+}
+
 static int cmd_resubmit(int argc, char **argv) {
     slurm_cfg c;
     opt_defaults(resubmit_opts, &c);
     int r = parse_outdir(resubmit_opts, &c, argc, argv, "resubmit",
-                         "Submit again only the tasks that failed or are missing (not done, not queued), and a new\n"
-                         "finish job after them; a finish job still waiting on the failed array is cancelled.");
+                         "From the first phase that is not done: submit again only its tasks that failed or are\n"
+                         "missing, then every later phase in full and a new finish job, each after the one before.\n"
+                         "Jobs of those later phases still pending on the failed one are cancelled first.");
     if (r) { opt_free(resubmit_opts, &c); return r == -2 ? 0 : 2; }
     view v;
     if (view_load(&v, argv[0])) { opt_free(resubmit_opts, &c); return 1; }
@@ -546,34 +663,35 @@ static int cmd_resubmit(int argc, char **argv) {
         opt_free(resubmit_opts, &c);
         return 1;
     }
-    int st = 0;
-    int *idx = xcalloc((size_t)v.ntasks + 1, sizeof *idx);
-    size_t n = 0;
-    buf dep = {0};
-    for (int t = 0; t < v.ntasks; t++) {
-        const task_row *row = &v.rows[t];
-        if (row->state == SLURM_TASK_FAILED || row->state == SLURM_TASK_MISSING) idx[n++] = t;
-        else if (row->state == SLURM_TASK_PENDING || row->state == SLURM_TASK_RUNNING)
-            buf_printf(&dep, "%s%s_%d", dep.len ? ":" : "", row->job, t);
-    }
-    if (!n && (v.finish == SLURM_TASK_DONE || v.finish == SLURM_TASK_PENDING || v.finish == SLURM_TASK_RUNNING)) {
-        printf("nothing to resubmit: %s\n", v.finish == SLURM_TASK_DONE ? "every task and the finish job are done" : "the finish job is queued or running");
-    } else if (n && v.finish == SLURM_TASK_RUNNING) {
-        cmd_error("slurm", "the finish job is running while tasks are not done: wait for it, then resubmit");
+    slurm_chain_phase chain[RUNNER_NPHASES + 1];
+    for (size_t i = 0; i < v.nph; i++) chain[i] = (slurm_chain_phase){ v.ph[i].states, v.ph[i].n };
+    size_t from;
+    slurm_resubmit_kind kind = slurm_resubmit_from(chain, v.nph, &from);
+    int st = 0, last = from + 1 == v.nph;
+    buf b = {0};
+    if (kind == SLURM_RESUBMIT_NOTHING_DONE) {
+        printf("nothing to resubmit: every task and the finish job are done\n");
+    } else if (kind == SLURM_RESUBMIT_NOTHING_QUEUED) {
+        if (last) printf("nothing to resubmit: the finish job is queued or running\n");
+        else printf("nothing to resubmit: phase %s is queued or running, and the jobs after it are queued\n", v.ph[from].name);
+    } else if (kind == SLURM_RESUBMIT_BUSY) {
+        rows_listed(&v, from, SLURM_TASK_PENDING, SLURM_TASK_RUNNING, &b);
+        cmd_error("slurm", "%s%s is not done and jobs are still queued or running (%s): wait for them to end (or scancel them), then resubmit",
+                  last ? "the finish job" : "phase ", last ? "" : v.ph[from].name, b.p ? b.p : "");
         st = 1;
     } else {
-        const char *fj = slurm_record_finish_job(&v.rec);
-        if (fj && v.finish == SLURM_TASK_PENDING && !c.dry_run) {
-            /* it waits on the failed array (afterok can no longer be satisfied) */
-            char *sc[] = { "scancel", (char *)fj, NULL };
-            buf o = {0};
-            run_capture(sc, &o);
-            buf_free(&o);
-        }
-        st = submit_jobs(&v.rec, v.p.out_dir, idx, n, dep.p, c.dry_run);
+        const phase_view *ph = &v.ph[from];
+        int *idx = xcalloc(ph->n + 1, sizeof *idx);
+        size_t n = 0;
+        for (size_t t = 0; t < ph->n; t++)
+            if (ph->rows[t].state == SLURM_TASK_FAILED || ph->rows[t].state == SLURM_TASK_MISSING) idx[n++] = (int)t;
+        cancel_stale(&v, from + 1, c.dry_run);
+        runner_phase_info info[RUNNER_NPHASES];
+        for (size_t i = 0; i + 1 < v.nph; i++) info[i] = v.ph[i].info;
+        st = submit_chain(&v.rec, v.p.out_dir, info, v.nph - 1, v.bare, from, idx, n, c.dry_run);
+        free(idx);
     }
-    buf_free(&dep);
-    free(idx);
+    buf_free(&b);
     view_free(&v);
     opt_free(resubmit_opts, &c);
     return st;
@@ -586,8 +704,9 @@ int cmd_slurm(int argc, char **argv) {
     if (argc < 2) { cmd_error("slurm", "needs submit, status or resubmit"); fputs(usage, stderr); return 2; }
     const char *sub = argv[1];
     if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
-        printf("%s\nRun a pipeline on Slurm: an array job of `winnow run --task I --tasks N`, then one finish job.\n"
-               "Each subcommand takes -h. See README 'Running on a cluster'.\n", usage);
+        printf("%s\nRun a pipeline on Slurm: a job per phase (an array of `winnow run --task I --tasks N --phase NAME`\n"
+               "for a phase split over tasks), each after the one before, then one finish job.\n"
+               "Each subcommand takes -h. See docs/slurm.md.\n", usage);
         return 0;
     }
     if (!strcmp(sub, "submit")) return cmd_submit(argc - 1, argv + 1);

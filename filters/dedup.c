@@ -23,8 +23,7 @@
  * The jaccard printed is the true Jaccard of the word-shingle sets of the document and the
  * kept document of its cluster.
  */
-#include "dedup.h"
-#include "../pipeline/stage.h"
+#include "dedup_int.h"
 #include "../pipeline/jsonl.h"
 #include <math.h>
 #include <omp.h>
@@ -32,15 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
-
-enum { MODE_EXACT, MODE_NEAR, MODE_LINES, MODE_PARAGRAPHS };
-
-typedef struct dedup_cfg {
-    char *mode, *normalize, *tmp;
-    long long ngram, bands, rows, max_repeats, min_chars, memory, threads;
-    double threshold;
-    int verify, annotate;
-} dedup_cfg;
 
 #define O(f) offsetof(dedup_cfg, f)
 static const opt_def dedup_opts[] = {
@@ -59,49 +49,6 @@ static const opt_def dedup_opts[] = {
     { "tmp", 0, OPT_STRING, O(tmp), NULL, "directory for spill files (default $TMPDIR or /tmp); files are unlinked at creation", 0, 0, NULL, "DIR" },
     OPT_DEF_END,
 };
-
-typedef struct near_worker {
-    minhash *m;
-    uint64_t *sh;
-    size_t shcap;
-    uint32_t *sig;
-    int fail;
-    char err[ERR_MAX];
-} near_worker;
-
-enum { NEAR_BATCH_DOCS = 512, NEAR_BATCH_BYTES = 8 << 20 };
-
-typedef struct dedup_state {
-    int mode, norm;
-    size_t B;
-    norm_ctx *nc;
-    buf nbuf, line, text, detail, meta;
-    dstore docs, ids;
-    uint64_t seq, hold_base;      /* documents seen; number of the first held document */
-    doc cur, aux;                 /* parsed held documents (aux: the one compared against) */
-    /* exact */
-    exact_table tab;
-    int frozen;
-    xsort rec;                    /* exact: (hi, lo, seq); near: (band key, seq); lines: (key, 0) */
-    /* near */
-    minhash *mh;
-    uint64_t *sa, *sb, *tmp, *th;
-    size_t sacap, sbcap, na, nb, tmpcap, thcap;
-    int64_t cached_a;             /* document whose shingle set is in sa, or -1 */
-    lsh_cluster_stats cst;
-    near_worker *workers;         /* workers[0].m == mh */
-    int nworkers;
-    size_t batch_bytes;           /* min(8M, --memory/8), at least 64K */
-    buf btext;                    /* the batch: texts, offsets, results */
-    size_t boff[NEAR_BATCH_DOCS + 1], bn;
-    uint64_t bseq0, bth[NEAR_BATCH_DOCS], *bkeys;
-    double threshold;
-    uint64_t runs;                /* sorted runs spilled by freed xsorts */
-    /* lines */
-    text_spans spans;
-    uint64_t *ukeys, *drop;
-    size_t ukcap, ndrop, dropcap;
-} dedup_state;
 
 static int dedup_init(stage *s, char *err) {
     dedup_cfg *c = s->cfg;
@@ -132,7 +79,7 @@ static int dedup_init(stage *s, char *err) {
         if (!st->mh) return err_set(err, "bad MinHash parameters");
         int nt = c->threads > 0 ? (int)c->threads : omp_get_max_threads();
         if (nt < 1) nt = 1;
-        st->nworkers = nt;
+        st->nworkers = st->nuse = nt;
         st->workers = xcalloc((size_t)nt, sizeof *st->workers);
         for (int t = 0; t < nt; t++) {
             near_worker *w = &st->workers[t];
@@ -169,6 +116,8 @@ static void dedup_free(stage *s) {
     free(st->sa); free(st->sb); free(st->tmp); free(st->th);
     text_spans_free(&st->spans);
     free(st->ukeys); free(st->drop);
+    free(st->dec);
+    buf_free(&st->decbuf);
     free(st);
     s->state = NULL;
 }
@@ -198,7 +147,7 @@ static const char *id_of(dedup_state *st, uint64_t seq, buf *out, char *err) {
 }
 
 /* meta.dedup = {"cluster": rep, "dup_of": rep[, "jaccard": j]} (dup_of only for duplicates) */
-static void annotate(dedup_state *st, doc *d, const char *rep, size_t repn, int dup, double j) {
+void dedup_annotate(dedup_state *st, doc *d, const char *rep, size_t repn, int dup, double j) {
     buf *m = &st->meta;
     buf_reset(m);
     buf_adds(m, "{\"cluster\":");
@@ -216,7 +165,7 @@ static void annotate(dedup_state *st, doc *d, const char *rep, size_t repn, int 
 }
 
 /* stats_add without relying on the evaluation order inside stats.c */
-static void count(stage *s, const char *name, uint64_t n) {
+void dedup_count(stage *s, const char *name, uint64_t n) {
     size_t i = stats_counter(&s->stats, name);
     s->stats.counters[i].n += n;
 }
@@ -224,9 +173,9 @@ static void count(stage *s, const char *name, uint64_t n) {
 static void finish_stats(stage *s) {
     dedup_state *st = s->state;
     s->stats.peak_rss_kb = stats_peak_rss_kb();
-    if (st->docs.spilled_bytes) count(s, "spilled document bytes", st->docs.spilled_bytes);
+    if (st->docs.spilled_bytes) dedup_count(s, "spilled document bytes", st->docs.spilled_bytes);
     uint64_t runs = st->runs + st->rec.spilled_runs;
-    if (runs) count(s, "spilled sorted runs", runs);
+    if (runs) dedup_count(s, "spilled sorted runs", runs);
 }
 
 /* ---- exact ---- */
@@ -257,7 +206,7 @@ static int exact_process(stage *s, doc *d, stage_io *io, char *err) {
     if (!fid) { buf_free(&idb); return -1; }
     int r;
     if (c->annotate) {
-        annotate(st, d, fid, idb.len, 1, -1);
+        dedup_annotate(st, d, fid, idb.len, 1, -1);
         r = io->emit(io, d);
     } else {
         buf_reset(&st->detail);
@@ -304,7 +253,7 @@ static int exact_finish(stage *s, stage_io *io, char *err) {
             const char *fid = id_of(st, dr[1], &idb, err);
             if (!fid) goto out;
             if (c->annotate) {
-                annotate(st, &st->cur, fid, idb.len, 1, -1);
+                dedup_annotate(st, &st->cur, fid, idb.len, 1, -1);
                 e = io->emit(io, &st->cur);
             } else {
                 buf_reset(&st->detail);
@@ -341,8 +290,8 @@ static int near_sign(near_worker *w, const char *text, size_t len, uint64_t *key
     return 0;
 }
 
-static int near_flush(dedup_state *st, char *err) {
-    int nb = st->mh->bands, nt = st->nworkers;
+int dedup_near_flush(dedup_state *st, char *err) {
+    int nb = st->mh->bands, nt = st->nuse;
     long n = (long)st->bn;
     if (n == 0) return 0;
     for (int t = 0; t < nt; t++) st->workers[t].fail = 0;
@@ -358,7 +307,7 @@ static int near_flush(dedup_state *st, char *err) {
         if (st->workers[t].fail) return err_set(err, "%s", st->workers[t].err);
     for (long i = 0; i < n; i++) {
         uint64_t seq = st->bseq0 + (uint64_t)i;
-        st->th[seq] = st->bth[i];
+        if (st->th) st->th[seq] = st->bth[i];
         if (!st->bth[i]) continue;
         for (int b = 0; b < nb; b++) {
             uint64_t r[2] = { st->bkeys[(size_t)i * (size_t)nb + (size_t)b], seq };
@@ -382,7 +331,18 @@ static int near_process(stage *s, doc *d, stage_io *io, char *err) {
     if (st->bn == 0) { st->bseq0 = seq; st->boff[0] = 0; }
     buf_add(&st->btext, d->text, d->text_len);
     st->boff[++st->bn] = st->btext.len;
-    if (st->bn == NEAR_BATCH_DOCS || st->btext.len >= st->batch_bytes) return near_flush(st, err);
+    if (st->bn == NEAR_BATCH_DOCS || st->btext.len >= st->batch_bytes) return dedup_near_flush(st, err);
+    return 0;
+}
+
+int dedup_shingle_set(dedup_state *st, const char *text, size_t len, uint64_t **v, size_t *cap,
+                      size_t *n, char *err) {
+    if (minhash_shingles(st->mh, text, len, v, cap, n, err)) return -1;
+    if (*n > st->tmpcap) {
+        st->tmpcap = *n + *n / 2;
+        st->tmp = xrealloc(st->tmp, st->tmpcap * sizeof *st->tmp);
+    }
+    *n = dedup_radix_sort_unique(*v, *n, st->tmp);
     return 0;
 }
 
@@ -390,13 +350,7 @@ static int near_process(stage *s, doc *d, stage_io *io, char *err) {
 static int shingle_set(dedup_state *st, uint64_t i, doc *d, uint64_t **v, size_t *cap, size_t *n,
                        char *err) {
     if (load(st, i, d, err)) return -1;
-    if (minhash_shingles(st->mh, d->text, d->text_len, v, cap, n, err)) return -1;
-    if (*n > st->tmpcap) {
-        st->tmpcap = *n + *n / 2;
-        st->tmp = xrealloc(st->tmp, st->tmpcap * sizeof *st->tmp);
-    }
-    *n = dedup_radix_sort_unique(*v, *n, st->tmp);
-    return 0;
+    return dedup_shingle_set(st, d->text, d->text_len, v, cap, n, err);
 }
 
 static int near_verify(void *ctx, uint32_t a, uint32_t b, char *err) {
@@ -421,7 +375,7 @@ static int near_finish(stage *s, stage_io *io, char *err) {
     uint8_t *hasdup = NULL;
     buf idb = {0};
     int r = -1;
-    if (near_flush(st, err)) goto out;
+    if (dedup_near_flush(st, err)) goto out;
     /* phase 2: buckets -> candidate pairs; phase 3: clusters */
     long long np = lsh_buckets(&st->rec, &pairs, err);
     if (np < 0) goto out;
@@ -432,8 +386,8 @@ static int near_finish(stage *s, stage_io *io, char *err) {
     if (lsh_clusters(&pairs, &u, c->verify ? near_verify : NULL, st, &st->cst, err)) goto out;
     st->runs += pairs.spilled_runs;
     xsort_free(&pairs);
-    count(s, "candidate pairs", st->cst.pairs);
-    if (c->verify) count(s, "pairs split by --verify", st->cst.verified_split);
+    dedup_count(s, "candidate pairs", st->cst.pairs);
+    if (c->verify) dedup_count(s, "pairs split by --verify", st->cst.verified_split);
     hasdup = xcalloc((size_t)st->seq / 8 + 1, 1);
     uint64_t clusters = 0;
     for (uint64_t i = 0; i < st->seq; i++) {
@@ -443,7 +397,7 @@ static int near_finish(stage *s, stage_io *io, char *err) {
             clusters++;
         }
     }
-    count(s, "clusters with duplicates", clusters);
+    dedup_count(s, "clusters with duplicates", clusters);
     /* phase 4: filter, in input order */
     st->cached_a = -1;
     for (uint64_t i = 0; i < st->seq; i++) {
@@ -452,7 +406,7 @@ static int near_finish(stage *s, stage_io *io, char *err) {
         if (root == i) {
             if (load(st, i, &st->cur, err)) goto out;
             if (c->annotate && (hasdup[i / 8] & (1 << (i % 8))))
-                annotate(st, &st->cur, st->cur.id, st->cur.id_len, 0, -1);
+                dedup_annotate(st, &st->cur, st->cur.id, st->cur.id_len, 0, -1);
             e = io->emit(io, &st->cur);
         } else {
             double j = 1;
@@ -470,7 +424,7 @@ static int near_finish(stage *s, stage_io *io, char *err) {
             const char *rid = id_of(st, root, &idb, err);
             if (!rid) goto out;
             if (c->annotate) {
-                annotate(st, &st->cur, rid, idb.len, 1, j);
+                dedup_annotate(st, &st->cur, rid, idb.len, 1, j);
                 e = io->emit(io, &st->cur);
             } else {
                 buf_reset(&st->detail);
@@ -510,16 +464,14 @@ static int lines_process(stage *s, doc *d, stage_io *io, char *err) {
     return 0;
 }
 
-static int lines_finish(stage *s, stage_io *io, char *err) {
+int dedup_lines_drops(stage *s, xsort *x, char *err) {
     dedup_state *st = s->state;
     dedup_cfg *c = s->cfg;
-    int para = st->mode == MODE_PARAGRAPHS;
-    const char *what = para ? "paragraphs" : "lines";
-    if (xsort_done(&st->rec, err)) return -1;
+    if (xsort_done(x, err)) return -1;
     uint64_t rec[2], key = 0, cnt = 0;
     int k;
     for (;;) {
-        k = xsort_next(&st->rec, rec, err);
+        k = xsort_next(x, rec, err);
         if (k < 0) return -1;
         if (k == 0 || rec[0] != key) {
             if (cnt > (uint64_t)c->max_repeats) {
@@ -535,45 +487,59 @@ static int lines_finish(stage *s, stage_io *io, char *err) {
         }
         cnt++;
     }
+    return 0;
+}
+
+static int lines_finish(stage *s, stage_io *io, char *err) {
+    dedup_state *st = s->state;
+    int para = st->mode == MODE_PARAGRAPHS;
+    if (dedup_lines_drops(s, &st->rec, err)) return -1;
     st->runs += st->rec.spilled_runs;
     xsort_free(&st->rec);
-    count(s, para ? "repeated paragraphs" : "repeated lines", st->ndrop);
+    dedup_count(s, para ? "repeated paragraphs" : "repeated lines", st->ndrop);
     uint64_t removed_total = 0;
     for (uint64_t i = 0; i < st->seq; i++) {
         if (load(st, i, &st->cur, err)) return -1;
-        doc *d = &st->cur;
-        if (dedup_unit_keys(st->nc, st->norm, para, (size_t)c->min_chars, d->text, d->text_len,
-                            &st->spans, &st->ukeys, &st->ukcap, &st->nbuf, err))
-            return -1;
-        int empty;
-        size_t removed = st->ndrop ? dedup_unit_rebuild(d->text, d->text_len, &st->spans, st->ukeys,
-                                                        st->drop, st->ndrop, &st->text, &empty) : 0;
-        removed_total += removed;
-        int e;
-        if (removed == 0) e = io->emit(io, d);
-        else if (c->annotate) {
-            buf_reset(&st->meta);
-            buf_printf(&st->meta, "{\"%s_removed\":%zu}", what, removed);
-            doc_meta_set(d, "dedup", st->meta.p, st->meta.len);
-            e = io->emit(io, d);
-        } else if (empty) {
-            buf_reset(&st->detail);
-            buf_printf(&st->detail, "all %zu %s are repeated boilerplate", removed, what);
-            e = io->reject(io, d, para ? "duplicate-paragraphs" : "duplicate-lines", st->detail.p);
-        } else {
-            doc_set_text(d, st->text.p, st->text.len);
-            e = io->emit(io, d);
-        }
+        int e = dedup_lines_emit(s, &st->cur, io, &removed_total, err);
         if (e) return e;
     }
-    count(s, para ? "paragraphs removed" : "lines removed", removed_total);
+    dedup_count(s, para ? "paragraphs removed" : "lines removed", removed_total);
     return 0;
+}
+
+int dedup_lines_emit(stage *s, doc *d, stage_io *io, uint64_t *removed_total, char *err) {
+    dedup_state *st = s->state;
+    dedup_cfg *c = s->cfg;
+    int para = st->mode == MODE_PARAGRAPHS;
+    const char *what = para ? "paragraphs" : "lines";
+    if (dedup_unit_keys(st->nc, st->norm, para, (size_t)c->min_chars, d->text, d->text_len,
+                        &st->spans, &st->ukeys, &st->ukcap, &st->nbuf, err))
+        return -1;
+    int empty;
+    size_t removed = st->ndrop ? dedup_unit_rebuild(d->text, d->text_len, &st->spans, st->ukeys,
+                                                    st->drop, st->ndrop, &st->text, &empty) : 0;
+    *removed_total += removed;
+    if (removed == 0) return io->emit(io, d);
+    if (c->annotate) {
+        buf_reset(&st->meta);
+        buf_printf(&st->meta, "{\"%s_removed\":%zu}", what, removed);
+        doc_meta_set(d, "dedup", st->meta.p, st->meta.len);
+        return io->emit(io, d);
+    }
+    if (empty) {
+        buf_reset(&st->detail);
+        buf_printf(&st->detail, "all %zu %s are repeated boilerplate", removed, what);
+        return io->reject(io, d, para ? "duplicate-paragraphs" : "duplicate-lines", st->detail.p);
+    }
+    doc_set_text(d, st->text.p, st->text.len);
+    return io->emit(io, d);
 }
 
 /* ---- the stage ---- */
 
 static int dedup_process(stage *s, doc *d, stage_io *io, char *err) {
     dedup_state *st = s->state;
+    if (st->applying) return dedup_apply_process(s, d, io, err);
     switch (st->mode) {
     case MODE_EXACT: return exact_process(s, d, io, err);
     case MODE_NEAR: return near_process(s, d, io, err);
@@ -584,6 +550,15 @@ static int dedup_process(stage *s, doc *d, stage_io *io, char *err) {
 static int dedup_finish(stage *s, stage_io *io, char *err) {
     dedup_state *st = s->state;
     int r;
+    if (st->applying) {
+        if (st->mode == MODE_LINES || st->mode == MODE_PARAGRAPHS)
+            dedup_count(s, st->mode == MODE_PARAGRAPHS ? "paragraphs removed" : "lines removed", st->removed_total);
+        finish_stats(s);
+        if (st->deci < st->ndec)
+            return err_set(err, "the part has %llu documents but its decisions go to document %u: the part changed since --phase files",
+                           (unsigned long long)st->seq, st->dec[st->ndec - 1].k + 1);
+        return 0;
+    }
     switch (st->mode) {
     case MODE_EXACT: r = exact_finish(s, io, err); break;
     case MODE_NEAR: r = near_finish(s, io, err); break;
@@ -603,4 +578,5 @@ const stage_class dedup_stage = {
     .process = dedup_process,
     .finish = dedup_finish,
     .free = dedup_free,
+    .split = &dedup_split,
 };

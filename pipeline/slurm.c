@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 void slurm_shell_quote(const char *s, buf *out) {
     buf_addc(out, '\'');
@@ -42,30 +41,54 @@ static void script_run_line(const slurm_job_spec *s, buf *out) {
     slurm_shell_quote(s->pipeline, out);
 }
 
-void slurm_array_script(const slurm_job_spec *s, const char *array, buf *out) {
+/* A phase's units, for the script's header comment. */
+static const char *phase_units(const char *phase) {
+    static const char *const what[][2] = {
+        { "files", "per-file units (the steps before the first whole-corpus step)" },
+        { "buckets", "hash ranges (near-dedup candidate pairs from every file's keys)" },
+        { "gather", "per-file units that collect what the clusters job needs of the documents" },
+        { "apply", "per-file units (the near-dedup decision, then the steps after it)" },
+    };
+    for (size_t i = 0; i < sizeof what / sizeof *what; i++)
+        if (!strcmp(phase, what[i][0])) return what[i][1];
+    return "units";
+}
+
+void slurm_phase_script(const slurm_job_spec *s, const char *phase, const char *array, buf *out) {
     buf_adds(out, "#!/bin/bash\n");
-    buf_printf(out, "# Written by `winnow slurm submit`: task I of %d runs the per-file units of\n"
-                    "# %s whose input index %% %d == I; each finished unit leaves\n"
-                    "# OUT/.winnow/done/part-NNNNNN.json, so a rerun skips what is complete.\n",
-               s->tasks, s->pipeline, s->tasks);
-    buf_printf(out, "#SBATCH --job-name=%s\n", s->job_name);
-    buf_printf(out, "#SBATCH --array=%s", array);
-    if (s->res.max_parallel > 0) buf_printf(out, "%%%d", s->res.max_parallel);
-    buf_addc(out, '\n');
-    buf_printf(out, "#SBATCH --output=%s/%%x-%%A_%%a.out\n", s->log_dir);
+    if (array) {
+        buf_printf(out, "# Written by `winnow slurm submit` for %s, phase %s: task I of %d runs the\n"
+                        "# %s whose index %% %d == I.\n"
+                        "# Each finished unit leaves its completion marker under OUT/.winnow/done, so a rerun\n"
+                        "# skips what is complete.\n",
+                   s->pipeline, phase ? phase : "files", s->tasks, phase_units(phase ? phase : "files"), s->tasks);
+        buf_printf(out, "#SBATCH --job-name=%s%s%s\n", s->job_name, phase ? "-" : "", phase ? phase : "");
+        buf_printf(out, "#SBATCH --array=%s", array);
+        if (s->res.max_parallel > 0) buf_printf(out, "%%%d", s->res.max_parallel);
+        buf_addc(out, '\n');
+        buf_printf(out, "#SBATCH --output=%s/%%x-%%A_%%a.out\n", s->log_dir);
+    } else {
+        buf_printf(out, "# Written by `winnow slurm submit` for %s, phase %s: its single unit\n"
+                        "# (near-dedup: the corpus-wide decision over every candidate pair), after every job of\n"
+                        "# the phases before it succeeded.\n",
+                   s->pipeline, phase);
+        buf_printf(out, "#SBATCH --job-name=%s-%s\n", s->job_name, phase);
+        buf_printf(out, "#SBATCH --output=%s/%%x-%%j.out\n", s->log_dir);
+    }
     sbatch_resources(s, out);
     buf_adds(out, "set -eu\n");
     script_run_line(s, out);
-    buf_printf(out, " --task \"$SLURM_ARRAY_TASK_ID\" --tasks %d%s --workers \"${SLURM_CPUS_PER_TASK:-0}\"\n", s->tasks,
-               s->phase_files ? " --phase files" : "");
+    if (array) buf_printf(out, " --task \"$SLURM_ARRAY_TASK_ID\" --tasks %d", s->tasks);
+    if (phase) buf_printf(out, " --phase %s", phase);
+    buf_adds(out, " --workers \"${SLURM_CPUS_PER_TASK:-0}\"\n");
 }
 
 void slurm_finish_script(const slurm_job_spec *s, buf *out) {
     buf_adds(out, "#!/bin/bash\n");
-    buf_printf(out, "# Written by `winnow slurm submit`: runs after every task of the array succeeded.\n"
-                    "# `winnow run` skips the per-file units the tasks finished, then runs %s,\n"
-                    "# and writes OUT/stats.json merged from every unit's marker.\n",
-               s->phase_files ? "the whole-corpus steps, the tokenize: section if any" : "the tokenize: section if any");
+    buf_adds(out, "# Written by `winnow slurm submit`: runs after every job of the phases before it succeeded.\n"
+                  "# `winnow run` skips every unit that has its completion marker, then runs what is left\n"
+                  "# (whole-corpus steps that do not split, the tokenize: section) and writes\n"
+                  "# OUT/stats.json merged from every unit's marker.\n");
     buf_printf(out, "#SBATCH --job-name=%s-finish\n", s->job_name);
     buf_printf(out, "#SBATCH --output=%s/%%x-%%j.out\n", s->log_dir);
     sbatch_resources(s, out);
@@ -239,13 +262,33 @@ void slurm_record_text(const slurm_record *r, buf *out) {
     kv_line(out, "winnow", r->winnow);
     kv_line(out, "plan", r->plan_hash);
     kv_line(out, "name", r->job_name);
-    buf_printf(out, "tasks %d\nphase_files %d\n", r->tasks, r->phase_files);
+    buf_printf(out, "tasks %d\n", r->tasks);
     kv_line(out, "partition", r->partition);
     kv_line(out, "account", r->account);
     kv_line(out, "mem", r->mem);
     kv_line(out, "time", r->time);
     if (r->cpus_per_task) buf_printf(out, "cpus_per_task %d\n", r->cpus_per_task);
     if (r->max_parallel) buf_printf(out, "max_parallel %d\n", r->max_parallel);
+}
+
+void slurm_record_job_line(const char *phase, const char *job, const int *idx, size_t n, buf *out) {
+    buf_printf(out, "job %s %s ", phase, job);
+    if (n) slurm_array_spec(idx, n, out);
+    else buf_addc(out, '-');
+    buf_addc(out, '\n');
+}
+
+static int record_add_job(slurm_record *r, const char *phase, const char *job, const char *spec) {
+    slurm_sub s = {0};
+    if (strlen(phase) >= sizeof s.phase || strlen(job) >= sizeof s.job) return -1;
+    for (const char *q = job; *q; q++)
+        if (!isdigit((unsigned char)*q)) return -1;
+    if (spec && strcmp(spec, "-") && slurm_parse_array(spec, &s.idx, &s.n, NULL)) return -1;
+    snprintf(s.phase, sizeof s.phase, "%s", phase);
+    snprintf(s.job, sizeof s.job, "%s", job);
+    r->jobs = xrealloc(r->jobs, (r->njobs + 1) * sizeof *r->jobs);
+    r->jobs[r->njobs++] = s;
+    return 0;
 }
 
 int slurm_record_parse(slurm_record *r, const char *text, char *err) {
@@ -261,7 +304,8 @@ int slurm_record_parse(slurm_record *r, const char *text, char *err) {
         const char *v = sp ? sp + 1 : "";
         if (sp) *sp = 0;
         char **sv = NULL;
-        int *iv = NULL;
+        int *iv = NULL, bad = 0;
+        char a[32], b[32], c[4096];
         if (!strcmp(l, "winnow-slurm")) magic = 1;
         else if (!strcmp(l, "pipeline")) sv = &r->pipeline;
         else if (!strcmp(l, "winnow")) sv = &r->winnow;
@@ -272,23 +316,19 @@ int slurm_record_parse(slurm_record *r, const char *text, char *err) {
         else if (!strcmp(l, "mem")) sv = &r->mem;
         else if (!strcmp(l, "time")) sv = &r->time;
         else if (!strcmp(l, "tasks")) iv = &r->tasks;
-        else if (!strcmp(l, "phase_files")) iv = &r->phase_files;
         else if (!strcmp(l, "cpus_per_task")) iv = &r->cpus_per_task;
         else if (!strcmp(l, "max_parallel")) iv = &r->max_parallel;
-        else if (!strcmp(l, "array")) {
-            char job[32], spec[4096];
-            slurm_sub s = {0};
-            if (sscanf(v, "%31s %4095s", job, spec) != 2 || slurm_parse_array(spec, &s.idx, &s.n, NULL)) {
-                free(l);
-                return err_set(err, "line %d: bad array line", line);
-            }
-            snprintf(s.job, sizeof s.job, "%s", job);
-            r->arrays = xrealloc(r->arrays, (r->narrays + 1) * sizeof *r->arrays);
-            r->arrays[r->narrays++] = s;
-        } else if (!strcmp(l, "finish")) {
-            char job[32];
-            if (sscanf(v, "%31s", job) != 1) { free(l); return err_set(err, "line %d: bad finish line", line); }
-            strlist_push(&r->finish, job);
+        else if (!strcmp(l, "job"))
+            bad = sscanf(v, "%31s %31s %4095s", a, b, c) != 3 || record_add_job(r, a, b, c);
+        else if (!strcmp(l, "array"))   /* records made before phases: the per-file array */
+            bad = sscanf(v, "%31s %4095s", b, c) != 2 || record_add_job(r, "files", b, c);
+        else if (!strcmp(l, "finish"))
+            bad = sscanf(v, "%31s", b) != 1 || record_add_job(r, "finish", b, NULL);
+        if (bad) {
+            err_set(err, "line %d: bad %s line", line, l);
+            free(l);
+            slurm_record_free(r);
+            return -1;
         }
         if (sv) { free(*sv); *sv = xstrdup(v); }
         if (iv) *iv = atoi(v);
@@ -296,28 +336,36 @@ int slurm_record_parse(slurm_record *r, const char *text, char *err) {
         p += len;
         if (*p) p++;
     }
-    if (!magic || !r->pipeline || !r->winnow || r->tasks < 1) return err_set(err, "not a winnow slurm record");
+    if (!magic || !r->pipeline || !r->winnow || r->tasks < 1) {
+        slurm_record_free(r);
+        return err_set(err, "not a winnow slurm record");
+    }
     return 0;
 }
 
 void slurm_record_free(slurm_record *r) {
     free(r->pipeline); free(r->winnow); free(r->plan_hash); free(r->job_name);
     free(r->partition); free(r->mem); free(r->time); free(r->account);
-    for (size_t i = 0; i < r->narrays; i++) free(r->arrays[i].idx);
-    free(r->arrays);
-    strlist_free(&r->finish);
+    for (size_t i = 0; i < r->njobs; i++) free(r->jobs[i].idx);
+    free(r->jobs);
     memset(r, 0, sizeof *r);
 }
 
-const char *slurm_record_task_job(const slurm_record *r, int task) {
-    for (size_t i = r->narrays; i-- > 0;)
-        for (size_t k = 0; k < r->arrays[i].n; k++)
-            if (r->arrays[i].idx[k] == task) return r->arrays[i].job;
+const slurm_sub *slurm_record_find(const slurm_record *r, const char *phase, int task) {
+    for (size_t i = r->njobs; i-- > 0;) {
+        const slurm_sub *s = &r->jobs[i];
+        if (strcmp(s->phase, phase)) continue;
+        if (!s->n) return s;
+        for (size_t k = 0; k < s->n; k++)
+            if (s->idx[k] == task) return s;
+    }
     return NULL;
 }
 
-const char *slurm_record_finish_job(const slurm_record *r) {
-    return r->finish.n ? r->finish.v[r->finish.n - 1] : NULL;
+size_t slurm_record_count(const slurm_record *r, const char *phase) {
+    size_t n = 0;
+    for (size_t i = 0; i < r->njobs; i++) n += !strcmp(r->jobs[i].phase, phase);
+    return n;
 }
 
 /* ---------- task state ---------- */
@@ -325,19 +373,6 @@ const char *slurm_record_finish_job(const slurm_record *r) {
 const char *slurm_task_state_name(slurm_task_state t) {
     static const char *const names[] = { "done", "pending", "running", "failed", "missing" };
     return names[t];
-}
-
-void slurm_task_units(const char *out_dir, size_t ninputs, int task, int tasks, size_t *units, size_t *done) {
-    *units = *done = 0;
-    buf m = {0};
-    for (size_t i = (size_t)task; i < ninputs; i += (size_t)tasks) {
-        (*units)++;
-        buf_reset(&m);
-        buf_printf(&m, "%s/.winnow/done/part-%06zu.json", out_dir, i);
-        struct stat sb;
-        if (!stat(m.p, &sb)) (*done)++;
-    }
-    buf_free(&m);
 }
 
 slurm_task_state slurm_task_state_of(size_t units, size_t done, const slurm_job_state *js) {
@@ -349,4 +384,31 @@ slurm_task_state slurm_task_state_of(size_t units, size_t done, const slurm_job_
     case SLURM_COMPLETED: case SLURM_FAILED: return SLURM_TASK_FAILED;
     default: return SLURM_TASK_MISSING;
     }
+}
+
+/* ---------- where a resubmission starts ---------- */
+
+static int rows_have(const slurm_chain_phase *ph, slurm_task_state a, slurm_task_state b) {
+    for (size_t k = 0; k < ph->n; k++)
+        if (ph->rows[k] == a || ph->rows[k] == b) return 1;
+    return 0;
+}
+
+slurm_resubmit_kind slurm_resubmit_from(const slurm_chain_phase *chain, size_t n, size_t *first) {
+    size_t i = 0;
+    while (i < n && !rows_have(&chain[i], SLURM_TASK_PENDING, SLURM_TASK_RUNNING) &&
+           !rows_have(&chain[i], SLURM_TASK_FAILED, SLURM_TASK_MISSING))
+        i++;
+    *first = i;
+    if (i == n) return SLURM_RESUBMIT_NOTHING_DONE;
+    int bad = rows_have(&chain[i], SLURM_TASK_FAILED, SLURM_TASK_MISSING);
+    int queued = rows_have(&chain[i], SLURM_TASK_PENDING, SLURM_TASK_RUNNING);
+    int later_bad = 0, later_running = 0;
+    for (size_t j = i + 1; j < n; j++) {
+        later_bad |= rows_have(&chain[j], SLURM_TASK_FAILED, SLURM_TASK_MISSING);
+        later_running |= rows_have(&chain[j], SLURM_TASK_RUNNING, SLURM_TASK_RUNNING);
+    }
+    if (!bad) return later_bad ? SLURM_RESUBMIT_BUSY : SLURM_RESUBMIT_NOTHING_QUEUED;
+    if (queued || later_running) return SLURM_RESUBMIT_BUSY;
+    return SLURM_RESUBMIT_FROM;
 }

@@ -1,20 +1,24 @@
 /*
  * slurm — the Slurm side of `winnow slurm` (issue 11), as pure functions: sbatch scripts,
  * array specs, parsing of sbatch/squeue/sacct output, the submission record kept in
- * OUT/.winnow/slurm/jobs, and the per-task state that combines completion markers with what
- * Slurm says. Nothing here runs a process or prints: cmd/cmd_slurm.c does that.
+ * OUT/.winnow/slurm/jobs, the per-task state that combines completion markers with what
+ * Slurm says, and where a resubmission starts. Nothing here runs a process, reads a plan or
+ * prints: cmd/cmd_slurm.c does that (it gets a plan's phases from runner_phases, runner.h).
  *
- * How a pipeline maps onto Slurm (docs/slurm.md):
- *   array job   task I of N runs `winnow run PIPELINE --task I --tasks N` (with `--phase
- *               files` when a step needs the whole corpus): the per-file units whose input
- *               index % N == I, each leaving OUT/.winnow/done/part-NNNNNN.json.
- *   finish job  afterok on the array: `winnow run PIPELINE` (one task). Every per-file unit
- *               has its marker, so it runs only what is left: the whole-corpus unit, the
- *               tokenize: section, and OUT/stats.json merged from every unit's marker. Its
- *               output is therefore the single-machine `winnow run` output, byte for byte.
+ * How a pipeline maps onto Slurm (docs/slurm.md): one job per phase of the plan, each
+ * `--dependency=afterok` on the one before, then the finish job:
+ *   per-task phase   (files, buckets, gather, apply) an array job: task I of N runs
+ *                    `winnow run PIPELINE --task I --tasks N --phase NAME`, the phase's units
+ *                    k with k % N == I, each leaving its completion marker.
+ *   single-unit      (clusters) a plain job: `winnow run PIPELINE --phase NAME`.
+ *   finish job       `winnow run PIPELINE`. Every unit of the phases before has its marker, so
+ *                    it runs only what is left: the GLOBAL phase (whole-corpus steps that do
+ *                    not split), the tokenize: section, and OUT/stats.json merged from every
+ *                    unit's marker. Its output is the single-machine `winnow run` output.
+ * A plan without whole-corpus steps has one array job (no --phase) and the finish job.
  * Invariant: the truth about a task is its markers; Slurm's state only says why a task
  * without all its markers is not done (pending, running, failed, or unknown = missing).
- * Costs: one stat() per unit for the state; parsing is linear in the text.
+ * Costs: parsing is linear in the text; the record and states are small linear lists.
  */
 #ifndef WN_SLURM_H
 #define WN_SLURM_H
@@ -31,17 +35,19 @@ typedef struct slurm_job_spec {
     const char *winnow;     /* absolute path of the binary the jobs run */
     const char *pipeline;   /* absolute path of the YAML */
     const char *log_dir;    /* absolute; where Slurm writes the jobs' stdout/stderr */
-    const char *job_name;
+    const char *job_name;   /* phase jobs are named JOB_NAME-PHASE, the finish job JOB_NAME-finish */
     int tasks;              /* N */
-    int phase_files;        /* the plan has a whole-corpus step: tasks run --phase files */
     slurm_resources res;
 } slurm_job_spec;
 
 /* "0-3" for {0,1,2,3}, "1,3,5-7" otherwise; idx sorted ascending, n > 0. */
 void slurm_array_spec(const int *idx, size_t n, buf *out);
-/* The array job's script; array is the --array spec (slurm_array_spec). */
-void slurm_array_script(const slurm_job_spec *s, const char *array, buf *out);
-/* The finish job's script (run with --dependency=afterok on the array). */
+/* The script of one phase's job. phase: the runner's phase name ("files", "buckets", ...), or
+ * NULL for a plan without whole-corpus steps (its tasks run without --phase). array: the
+ * --array spec (slurm_array_spec) of a per-task phase; NULL for a single-unit phase, which
+ * is one plain job running `--phase NAME`. */
+void slurm_phase_script(const slurm_job_spec *s, const char *phase, const char *array, buf *out);
+/* The finish job's script (run with --dependency=afterok on the last phase's job). */
 void slurm_finish_script(const slurm_job_spec *s, buf *out);
 /* Shell single-quoted form of s. */
 void slurm_shell_quote(const char *s, buf *out);
@@ -71,34 +77,57 @@ const slurm_job_state *slurm_states_find(const slurm_states *s, const char *job,
 void slurm_states_free(slurm_states *s);
 
 /* The submission record, OUT/.winnow/slurm/jobs: what was submitted, so status and resubmit
- * need only OUTDIR. Text, one "key value" per line; "array JOB SPEC" and "finish JOB
- * [ARRAYJOB]" lines are appended by each (re)submission, latest last. */
-typedef struct slurm_sub { char job[32]; int *idx; size_t n; } slurm_sub;
+ * need only OUTDIR. Text, one "key value" per line: the header (slurm_record_text), then one
+ * line per submitted job, appended as it is submitted, latest last:
+ *   job PHASE JOBID SPEC    PHASE: a runner phase name or "finish"; SPEC: the --array spec
+ *                           of an array job, "-" for a plain job
+ * Records written before phases existed have "array JOBID SPEC" (read as phase files) and
+ * "finish JOBID" lines; both are still read. */
+typedef struct slurm_sub {
+    char phase[16];
+    char job[32];
+    int *idx; size_t n;     /* the array's tasks; n == 0: a plain job (single-unit, finish) */
+} slurm_sub;
 typedef struct slurm_record {
     char *pipeline, *winnow, *plan_hash, *job_name;
     char *partition, *mem, *time, *account;
-    int tasks, phase_files, cpus_per_task, max_parallel;
-    slurm_sub *arrays; size_t narrays;
-    strlist finish;         /* finish job ids, in submission order */
+    int tasks, cpus_per_task, max_parallel;
+    slurm_sub *jobs; size_t njobs;   /* in submission order */
 } slurm_record;
 
 void slurm_record_text(const slurm_record *r, buf *out);   /* the header lines only */
+/* The line recording one submitted job; idx/n as in slurm_sub (n == 0: plain job). */
+void slurm_record_job_line(const char *phase, const char *job, const int *idx, size_t n, buf *out);
 int slurm_record_parse(slurm_record *r, const char *text, char *err);
 void slurm_record_free(slurm_record *r);
 /* Parse an array spec ("0-3,7") into sorted indexes; -1 with err. */
 int slurm_parse_array(const char *spec, int **idx, size_t *n, char *err);
-/* The latest array job that includes task (the job id), or NULL. */
-const char *slurm_record_task_job(const slurm_record *r, int task);
-const char *slurm_record_finish_job(const slurm_record *r);
+/* The latest job of phase that ran task (an array that includes it, or a plain job, which
+ * stands for every task), or NULL. */
+const slurm_sub *slurm_record_find(const slurm_record *r, const char *phase, int task);
+/* How many jobs of phase were submitted ("finish": how many submissions). */
+size_t slurm_record_count(const slurm_record *r, const char *phase);
 
 /* Task state: markers first, then Slurm's word. */
 typedef enum { SLURM_TASK_DONE, SLURM_TASK_PENDING, SLURM_TASK_RUNNING, SLURM_TASK_FAILED, SLURM_TASK_MISSING } slurm_task_state;
 const char *slurm_task_state_name(slurm_task_state t);
-/* Units of task I of N over ninputs inputs (per-file units part-NNNNNN) and how many have a
- * marker under OUT/.winnow/done. */
-void slurm_task_units(const char *out_dir, size_t ninputs, int task, int tasks, size_t *units, size_t *done);
 /* Combine: all units done -> DONE; else by the Slurm state of the job (or task) that ran it:
  * pending/running as such, failed (or completed without markers) -> FAILED, unknown -> MISSING. */
 slurm_task_state slurm_task_state_of(size_t units, size_t done, const slurm_job_state *js);
+
+/* Where `resubmit` starts. rows[i][k]: the state of task k of the i-th job of the chain
+ * (phases in running order, the finish job last; a single-unit phase has one row). */
+typedef struct slurm_chain_phase { const slurm_task_state *rows; size_t n; } slurm_chain_phase;
+typedef enum {
+    SLURM_RESUBMIT_NOTHING_DONE,    /* every row is done */
+    SLURM_RESUBMIT_NOTHING_QUEUED,  /* the first phase not done is queued or running, and every
+                                       later row is done or queued: the chain will complete */
+    SLURM_RESUBMIT_BUSY,            /* a row the resubmission would redo or cancel is running, or
+                                       the first phase not done has rows queued beside failed
+                                       ones, or a later row failed while it runs: wait */
+    SLURM_RESUBMIT_FROM,            /* *first: the first phase not done; redo its failed and
+                                       missing rows, then every later phase in full */
+} slurm_resubmit_kind;
+slurm_resubmit_kind slurm_resubmit_from(const slurm_chain_phase *chain, size_t n, size_t *first);
 
 #endif

@@ -45,6 +45,30 @@ enum {
     STAGE_GLOBAL = 1,    /* needs the whole corpus before it can emit (dedup): one instance */
 };
 
+/* A source of documents in order: 1 with *d set, 0 at the end, -1 with err. */
+typedef struct doc_source { int (*next)(void *ctx, doc *d, char *err); void *ctx; } doc_source;
+
+/* A whole-corpus stage that can also run split over the parts of a corpus (the runner's
+ * phases, runner.h): part i is input file i (after the steps before it); its documents are
+ * numbered (i << 32) | k in input order. Each callback works on a stage made by stage_init
+ * with the step's options, writes its files under dir atomically, and returns 0 or -1 with
+ * err. The output after apply is byte-identical to the stage run whole over the
+ * concatenated parts; nothing depends on how the phases were spread over processes.
+ *   keys      per part: read its documents, write what groups them (dedup near: band keys)
+ *   buckets   per key range r of nranges: group the keys of every part (near: pairs)
+ *   gather    per part: what the decision needs of the part's documents
+ *   clusters  once: the corpus-wide decision, counted into s->stats
+ *   apply     per part: load the part's decision; process() then takes the part's documents
+ *             in order and emits, rejects or annotates each at once (finish() flushes none) */
+typedef struct stage_split {
+    int (*enabled)(const stage *s);     /* this configuration runs split (dedup: every mode) */
+    int (*keys)(stage *s, doc_source *src, const char *dir, size_t part, size_t nranges, int threads, char *err);
+    int (*buckets)(stage *s, const char *dir, size_t nparts, size_t range, size_t nranges, char *err);
+    int (*gather)(stage *s, doc_source *src, const char *dir, size_t part, size_t nranges, char *err);
+    int (*clusters)(stage *s, const char *dir, size_t nparts, size_t nranges, char *err);
+    int (*apply)(stage *s, const char *dir, size_t part, char *err);
+} stage_split;
+
 typedef struct stage_class {
     const char *name;               /* "filter" */
     const char *summary;            /* one line for `winnow --help` */
@@ -55,6 +79,7 @@ typedef struct stage_class {
     int (*process)(stage *s, doc *d, stage_io *io, char *err);
     int (*finish)(stage *s, stage_io *io, char *err);   /* may be NULL */
     void (*free)(stage *s);                             /* frees s->state; may be NULL */
+    const stage_split *split;                           /* STAGE_GLOBAL stages only; may be NULL */
 } stage_class;
 
 struct stage {

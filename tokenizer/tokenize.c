@@ -381,7 +381,10 @@ static int remove_stale(tokenize *t, char *err) {
     while ((e = readdir(d))) {
         /* leftovers: shards of an earlier, larger run, and temporaries of a killed one (this
          * run's own temporaries were all renamed into place by now) */
-        int stale = is_shard_tmp(t->name, e->d_name) || (is_shard_file(t->name, e->d_name) && !in_manifest(&t->m, e->d_name));
+        int stale = is_shard_tmp(t->name, e->d_name) || (is_shard_file(t->name, e->d_name) && !in_manifest(&t->m, e->d_name)) ||
+                    /* a run killed while writing its manifest, or between creating a shuffle
+                     * spill file and unlinking it (this run's are unlinked already) */
+                    !strncmp(e->d_name, ".manifest.json.tmp.", 19) || !strncmp(e->d_name, "winnow-shuffle.", 15);
         if (!stale) continue;
         buf_reset(&p);
         buf_printf(&p, "%s/%s", t->dir, e->d_name);

@@ -109,6 +109,165 @@ real_stages_same_as_shell_pipeline() {
   - dedup: {mode: near}'
   $W run -q -j 2 p.yaml || return 1
   $W cat data/a.jsonl.zst data/b.jsonl.zst data/c.jsonl.zst | $W filter --rules gopher-rep,fineweb | $W tag --rules tags.yaml | $W dedup --mode near >shell.jsonl
-  expect_same clean/part-000000.jsonl shell.jsonl && grep -q '<brown.edu>' shell.jsonl
+  cat clean/part-* >run.jsonl && expect_same run.jsonl shell.jsonl && grep -q '<brown.edu>' shell.jsonl
 }
 t real_stages_same_as_shell_pipeline real_stages_same_as_shell_pipeline
+
+# ---- dedup (every mode) split into phases (files, buckets, gather, clusters, apply) ----
+# 4 files cut from the demo sample, which has near duplicates within and across files
+mknear() {
+  mkdir -p data
+  $W cat "$TOP/examples/data/sample.jsonl.zst" >all.jsonl
+  split -n l/4 -d all.jsonl data/in && for f in data/in0?; do mv "$f" "$f.jsonl"; done && rm all.jsonl
+}
+npipe() { # npipe DEDUP_OPTIONS [more steps]
+  { echo 'input: [data/*.jsonl]'; echo 'steps:'; echo "  - dedup: {mode: near$1}"; [ -n "${2:-}" ] && printf '%s\n' "$2"
+    echo 'output: {dir: clean, compress: none, rejects: true}'; } >p.yaml
+}
+split_near_dedup_same_as_shell() {
+  mknear; npipe ''
+  $W run -q p.yaml && cat clean/part-* >run.jsonl && [ "$(ls clean/part-* | wc -l)" = 4 ] &&
+  $W dedup -m near data/*.jsonl >shell.jsonl && expect_same run.jsonl shell.jsonl && [ "$(wc -l <run.jsonl)" -lt 2611 ]
+}
+t split_near_dedup_same_as_shell split_near_dedup_same_as_shell
+split_near_dedup_rejects_same_as_shell() {
+  mknear; npipe ''
+  $W run -q p.yaml && cat clean/rejects/* >run.jsonl && $W dedup -m near data/*.jsonl --rejects shell.jsonl >/dev/null &&
+  expect_same run.jsonl shell.jsonl && grep -q '"reason":"near-duplicate of .* (jaccard 0\.[0-9][0-9])"' run.jsonl
+}
+t split_near_dedup_rejects_same_as_shell split_near_dedup_rejects_same_as_shell
+split_near_dedup_counters_same_as_shell() {
+  mknear; npipe ', verify: true'
+  $W run -q p.yaml && $W dedup -m near --verify data/*.jsonl --stats-json st.json >/dev/null &&
+  c1=$(grep -o '"counters":{[^}]*}' clean/stats.json) && c2=$(grep -o '"counters":{[^}]*}' st.json) &&
+  [ "$c1" = "$c2" ] && echo "$c1" | grep -q 'pairs split by --verify' || fail "run: $c1 / shell: $c2"
+}
+t split_near_dedup_counters_same_as_shell split_near_dedup_counters_same_as_shell
+split_near_dedup_verify_same_as_shell() {
+  mknear; npipe ', verify: true, threshold: 0.9'
+  $W run -q p.yaml && cat clean/part-* >run.jsonl && $W dedup -m near --verify --threshold 0.9 data/*.jsonl >shell.jsonl &&
+  expect_same run.jsonl shell.jsonl
+}
+t split_near_dedup_verify_same_as_shell split_near_dedup_verify_same_as_shell
+split_near_dedup_annotate_same_as_shell() {
+  mknear; npipe ', annotate: true, bands: 20, rows: 5'
+  $W run -q p.yaml && cat clean/part-* >run.jsonl && $W dedup -m near --annotate --bands 20 --rows 5 data/*.jsonl >shell.jsonl &&
+  expect_same run.jsonl shell.jsonl && grep -q '"dup_of"' run.jsonl && expect_lines run.jsonl 2611
+}
+t split_near_dedup_annotate_same_as_shell split_near_dedup_annotate_same_as_shell
+split_near_dedup_with_steps_around() {
+  mknear
+  printf 'rules:\n  - match: {source: "*"}\n    tag: "<x>"\ndefault: none\n' >tags.yaml
+  { echo 'input: [data/*.jsonl]'; echo 'steps:'; echo '  - sample: {fraction: 0.9, seed: 2}'; echo '  - dedup: {mode: near}'
+    echo '  - tag: {rules: tags.yaml}'; echo '  - head: {count: 2000}'; echo 'output: {dir: clean, compress: zstd}'; } >p.yaml
+  $W run -q -j 3 p.yaml && [ "$(ls clean/part-* | wc -l)" = 1 ] && $W cat clean/part-000000.jsonl.zst >run.jsonl &&
+  $W cat data/*.jsonl | $W sample -f 0.9 --seed 2 | $W dedup -m near | $W tag --rules tags.yaml | $W head -n 2000 >shell.jsonl &&
+  expect_same run.jsonl shell.jsonl && grep -q '<x>' run.jsonl
+}
+t split_near_dedup_with_steps_around split_near_dedup_with_steps_around
+split_near_dedup_identical_at_any_worker_count() {
+  mknear; npipe ', verify: true'
+  $W run -q -j 1 p.yaml && cat clean/part-* >a.jsonl && rm -rf clean &&
+  $W run -q -j 4 p.yaml && cat clean/part-* >b.jsonl && expect_same a.jsonl b.jsonl
+}
+t split_near_dedup_identical_at_any_worker_count split_near_dedup_identical_at_any_worker_count
+split_phases_over_tasks_equal_single_run() {
+  mknear; npipe ', verify: true'
+  $W run -q p.yaml && cat clean/part-* >single.jsonl && cp clean/stats.json single.stats && rm -rf clean
+  for ph in files buckets gather clusters apply; do
+    for i in 2 0 1; do $W run -q --phase $ph --task $i --tasks 3 p.yaml || return 1; done
+  done
+  $W run p.yaml 2>err.txt && cat clean/part-* >tasks.jsonl && expect_same single.jsonl tasks.jsonl &&
+  grep -q '(0 run, 33 already done)' err.txt || fail "$(cat err.txt)"
+  [ "$(grep -o '"counters":{[^}]*}' clean/stats.json)" = "$(grep -o '"counters":{[^}]*}' single.stats)" ] || fail "merged counters differ"
+}
+t split_phases_over_tasks_equal_single_run split_phases_over_tasks_equal_single_run
+split_near_dedup_spilling_same_output() {
+  mknear; npipe ', memory: 64K, verify: true'
+  $W run -q p.yaml && cat clean/part-* >run.jsonl && $W dedup -m near --verify data/*.jsonl >shell.jsonl &&
+  expect_same run.jsonl shell.jsonl && grep -q '"spilled sorted runs"' clean/stats.json
+}
+t split_near_dedup_spilling_same_output split_near_dedup_spilling_same_output
+split_damaged_file_named() {
+  mknear; npipe ''
+  $W run -q p.yaml && truncate -s 100 clean/.winnow/split/keys-000002 && rm clean/.winnow/done/bucket-000003.json &&
+  expect_status 1 $W run p.yaml && expect_err 'split/keys-000002: truncated or damaged \(run with --force'
+}
+t split_damaged_file_named split_damaged_file_named
+split_exact_dedup_same_as_shell() {
+  mknear; cat data/in00.jsonl >>data/in03.jsonl   # exact copies across files
+  { echo 'input: [data/*.jsonl]'; echo 'steps:'; echo '  - dedup: {mode: exact, normalize: nfkc-casefold}'
+    echo 'output: {dir: clean, compress: none, rejects: true}'; } >p.yaml
+  $W run -q -j 3 p.yaml && cat clean/part-* >run.jsonl && cat clean/rejects/* >runrej.jsonl &&
+  $W dedup -m exact --normalize nfkc-casefold data/*.jsonl --rejects shrej.jsonl >shell.jsonl &&
+  expect_same run.jsonl shell.jsonl && expect_same runrej.jsonl shrej.jsonl && grep -q '"reason":"exact-duplicate of ' runrej.jsonl
+}
+t split_exact_dedup_same_as_shell split_exact_dedup_same_as_shell
+split_exact_dedup_annotate_over_tasks() {
+  mknear; cat data/in01.jsonl >>data/in02.jsonl
+  { echo 'input: [data/*.jsonl]'; echo 'steps:'; echo '  - dedup: {mode: exact, annotate: true, memory: 1K}'
+    echo 'output: {dir: clean, compress: none}'; } >p.yaml
+  for ph in files buckets gather clusters apply; do
+    for i in 0 1; do $W run -q --phase $ph --task $i --tasks 2 p.yaml || return 1; done
+  done
+  $W run -q p.yaml && cat clean/part-* >run.jsonl && $W dedup -m exact --annotate data/*.jsonl >shell.jsonl &&
+  expect_same run.jsonl shell.jsonl && grep -q '"dup_of"' run.jsonl
+}
+t split_exact_dedup_annotate_over_tasks split_exact_dedup_annotate_over_tasks
+split_lines_dedup_same_as_shell() {
+  mknear
+  { echo 'input: [data/*.jsonl]'; echo 'steps:'; echo '  - dedup: {mode: lines, max_repeats: 3}'
+    echo 'output: {dir: clean, compress: none}'; } >p.yaml
+  $W run -q -j 2 p.yaml && cat clean/part-* >run.jsonl && $W dedup -m lines --max-repeats 3 data/*.jsonl --stats-json st.json >shell.jsonl &&
+  expect_same run.jsonl shell.jsonl && c1=$(grep -o '"counters":{[^}]*}' clean/stats.json) && c2=$(grep -o '"counters":{[^}]*}' st.json) &&
+  [ "$c1" = "$c2" ] && echo "$c1" | grep -q '"lines removed":[1-9]' || fail "run: $c1 / shell: $c2"
+}
+t split_lines_dedup_same_as_shell split_lines_dedup_same_as_shell
+split_paragraphs_dedup_over_tasks() {
+  mknear
+  { echo 'input: [data/*.jsonl]'; echo 'steps:'; echo '  - dedup: {mode: paragraphs, max_repeats: 2}'
+    echo 'output: {dir: clean, compress: none, rejects: true}'; } >p.yaml
+  for ph in files buckets gather clusters apply; do
+    for i in 1 0; do $W run -q --phase $ph --task $i --tasks 2 p.yaml || return 1; done
+  done
+  $W run -q p.yaml && cat clean/part-* >run.jsonl && cat clean/rejects/* >runrej.jsonl &&
+  $W dedup -m paragraphs --max-repeats 2 data/*.jsonl --rejects shrej.jsonl >shell.jsonl &&
+  expect_same run.jsonl shell.jsonl && expect_same runrej.jsonl shrej.jsonl && [ -s runrej.jsonl ]
+}
+t split_paragraphs_dedup_over_tasks split_paragraphs_dedup_over_tasks
+split_clusters_runs_in_task_zero_only() {
+  mknear; npipe ''
+  for ph in files buckets gather; do $W run -q --phase $ph p.yaml || return 1; done
+  $W run -q --phase clusters --task 1 --tasks 2 p.yaml && [ ! -e clean/.winnow/split/decide-000000 ] &&
+  $W run -q --phase clusters --task 0 --tasks 2 p.yaml && [ -e clean/.winnow/split/decide-000000 ] || fail "decide files: $(ls clean/.winnow/split)"
+}
+t split_clusters_runs_in_task_zero_only split_clusters_runs_in_task_zero_only
+split_phase_before_its_input_names_it() {
+  mknear; npipe ''
+  $W run -q --phase files p.yaml && expect_status 1 $W run --phase gather p.yaml &&
+  expect_err 'split/pairs-000000 is missing: run --phase buckets'
+}
+t split_phase_before_its_input_names_it split_phase_before_its_input_names_it
+split_tasks_without_phase_refused() {
+  mknear; npipe ''
+  expect_status 1 $W run --task 0 --tasks 2 p.yaml && expect_err "needs the whole corpus.*each phase"
+}
+t split_tasks_without_phase_refused split_tasks_without_phase_refused
+split_dry_run_lists_phases() {
+  mknear; npipe ''
+  expect_status 0 $W run --dry-run p.yaml && expect_out 'phase buckets: 16 units' && expect_out 'phase clusters: 1 unit' &&
+  expect_out 'unit apply-000003' && [ ! -d clean ]
+}
+t split_dry_run_lists_phases split_dry_run_lists_phases
+split_resume_after_kill_is_identical() {
+  mknear
+  for f in 4 5 6 7; do $W cat data/in0$((f - 4)).jsonl data/in0$((f - 4)).jsonl >data/in0$f.jsonl; done
+  npipe ', verify: true'
+  $W run -q -j 2 p.yaml && cat clean/part-* >whole.jsonl && rm -rf clean
+  for delay in 0.2 0.5 0.8; do
+    $W run -q -j 1 p.yaml & pid=$!; sleep $delay; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+  done
+  $W run -q -j 2 p.yaml && cat clean/part-* >resumed.jsonl && expect_same whole.jsonl resumed.jsonl &&
+  [ -z "$(find clean -name '.*.tmp.*')" ] || fail "temporary files left: $(find clean -name '.*.tmp.*')"
+}
+t split_resume_after_kill_is_identical split_resume_after_kill_is_identical

@@ -3,12 +3,14 @@
 #
 # Starts a private one-node cluster on this machine (munged on its own socket and key,
 # slurmctld and slurmd with a generated slurm.conf, all state under a temp folder), then:
-#   1. submits a 4-task pipeline (sample per file -> near-dedup over the corpus -> tokenize)
-#      and checks that documents, token shards and manifest are byte-identical to a local
+#   1. submits a 4-task pipeline (sample per file -> near-dedup over the corpus -> tokenize):
+#      a chain of jobs files, buckets, gather (arrays), clusters (one job), apply (array),
+#      finish; checks that documents, token shards and manifest are byte-identical to a local
 #      `winnow run`, and that stats.json (merged from all tasks) has the same counts;
-#   2. submits again with task 2 held in its job, cancels it mid-run (scancel), checks
-#      `winnow slurm status` reports it failed, runs `winnow slurm resubmit`, and checks the
-#      completed output is again identical.
+#   2. submits again with task 2 of the buckets phase held in its job, cancels it mid-run
+#      (scancel), checks that `winnow slurm status` reports it failed and the later phases
+#      cancelled, runs `winnow slurm resubmit` (buckets task 2, then gather, clusters, apply and
+#      finish in full), and checks the completed output is again identical.
 # Stops only the daemons it started (by their pid files). Needs root (SlurmUser=root) and
 # Debian's slurmctld, slurmd, slurm-client and munge (`make deps-slurm`).
 # Usage: tests/slurm/run.sh [WINNOW]   (default ./winnow; KEEP=1 keeps the temp folder)
@@ -89,6 +91,7 @@ JobCompType=jobcomp/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 SchedulerType=sched/backfill
+SchedulerParameters=batch_sched_delay=0
 MpiDefault=none
 ReturnToService=2
 MinJobAge=3600
@@ -156,33 +159,38 @@ same_as_local() { # $1: label
 
 # ---- 1. a clean 4-task run ----
 "$W" slurm submit p.yaml --tasks 4 --cpus-per-task 1 >submit1.out 2>&1 || { bad "submit: $(cat submit1.out)"; exit 1; }
-log "$(head -2 submit1.out | tr '\n' ' ')"
-timeout 120 "$W" slurm status out --wait --interval 1 >status1.out 2>&1 || { bad "run 1 did not complete: $(cat status1.out)"; }
-grep -q "4 done, 0 pending, 0 running, 0 failed, 0 missing; finish done" status1.out || bad "status after run 1: $(tail -1 status1.out)"
+[ "$(grep -c '^submitted ' submit1.out)" = 6 ] || bad "submit did not chain 6 jobs: $(cat submit1.out)"
+log "submitted $(sed -n 's/^submitted \([a-z]*\) job \([0-9]*\).*/\1 \2/p' submit1.out | tr '\n' ' ')"
+timeout 180 "$W" slurm status out --wait --interval 1 >status1.out 2>&1 || { bad "run 1 did not complete: $(cat status1.out)"; }
+grep -q "^17 done, 0 pending, 0 running, 0 failed, 0 missing; finish done" status1.out || bad "status after run 1: $(tail -1 status1.out)"
 same_as_local "4-task Slurm run"
 
-# ---- 2. task 2 cancelled mid-run, then resubmitted ----
+# ---- 2. task 2 of the buckets phase cancelled mid-run, then resubmitted ----
 rm -rf out shards
 cat >hold.sh <<EOF
 #!/bin/bash
-# task 2 of the first submission hangs (until cancelled); everything else runs winnow
-if [ "\${SLURM_ARRAY_TASK_ID:-}" = 2 ] && [ -e "$D/hold" ]; then rm -f "$D/hold"; touch "$D/held"; sleep 600; fi
+# task 2 of the first buckets job hangs (until cancelled); everything else runs winnow
+case " \$* " in *" --phase buckets "*)
+  if [ "\${SLURM_ARRAY_TASK_ID:-}" = 2 ] && [ -e "$D/hold" ]; then rm -f "$D/hold"; touch "$D/held"; sleep 600; fi ;;
+esac
 exec "$W" "\$@"
 EOF
 chmod +x hold.sh && touch hold
 "$W" slurm submit p.yaml --tasks 4 --winnow hold.sh >submit2.out 2>&1 || { bad "submit 2: $(cat submit2.out)"; exit 1; }
-job=$(sed -n 's/^submitted array job \([0-9]*\).*/\1/p' submit2.out)
-for _ in $(seq 120); do [ -e held ] && break; sleep 0.5; done
-[ -e held ] || bad "task 2 never started"
+job=$(sed -n 's/^submitted buckets job \([0-9]*\).*/\1/p' submit2.out)
+for _ in $(seq 240); do [ -e held ] && break; sleep 0.5; done
+[ -e held ] || bad "buckets task 2 never started: $("$W" slurm status out 2>&1)"
 scancel "${job}_2"
-log "cancelled task ${job}_2 while it ran"
-timeout 120 "$W" slurm status out --wait --interval 1 >status2.out 2>&1 && bad "status --wait says complete with a task cancelled"
-grep -qE "^2 +failed .*CANCELLED" status2.out || bad "task 2 not reported failed: $(cat status2.out)"
-grep -q "3 done" status2.out || bad "the other tasks are not done: $(cat status2.out)"
+log "cancelled buckets task ${job}_2 while it ran"
+timeout 180 "$W" slurm status out --wait --interval 1 >status2.out 2>&1 && bad "status --wait says complete with a task cancelled"
+grep -qE "^buckets +2 +failed +0/4 .*CANCELLED" status2.out || bad "buckets task 2 not reported failed: $(cat status2.out)"
+grep -qE "^clusters +- +failed .*CANCELLED" status2.out || bad "the clusters job was not cancelled after it: $(cat status2.out)"
+grep -q "^7 done, 0 pending, 0 running, 10 failed, 0 missing; finish failed" status2.out || bad "status after the cancel: $(cat status2.out)"
 "$W" slurm resubmit out >resubmit.out 2>&1 || bad "resubmit: $(cat resubmit.out)"
-grep -q "tasks 2 of 4" resubmit.out || bad "resubmit did not pick task 2 alone: $(cat resubmit.out)"
-log "$(head -2 resubmit.out | tr '\n' ' ')"
-timeout 120 "$W" slurm status out --wait --interval 1 >status3.out 2>&1 || bad "resubmitted job did not complete: $(cat status3.out)"
+grep -qE "^submitted buckets job [0-9]+ \(tasks 2 of 4\)" resubmit.out && grep -qE "^submitted gather job [0-9]+ \(tasks 0-3 of 4, afterok:" resubmit.out &&
+  grep -qE "^submitted finish job " resubmit.out || bad "resubmit did not pick buckets task 2 and the later phases: $(cat resubmit.out)"
+log "resubmitted $(sed -n 's/^submitted \([a-z]*\) job \([0-9]*\).*/\1 \2/p' resubmit.out | tr '\n' ' ')"
+timeout 180 "$W" slurm status out --wait --interval 1 >status3.out 2>&1 || bad "resubmitted jobs did not complete: $(cat status3.out)"
 same_as_local "after cancel + resubmit"
 "$W" slurm resubmit out | grep -q "nothing to resubmit" || bad "a complete job resubmitted something"
 [ "$fails" = 0 ]
