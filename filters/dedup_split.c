@@ -40,6 +40,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,9 +358,80 @@ static int cmp_u64(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* Gather works in batches: the wanted documents' ids and texts are copied, a full batch is
+ * shingled on the signature threads (near; each thread its own MinHash context), and the
+ * entries are written in document order, so the file does not depend on the thread count. */
+typedef struct gentry { uint64_t th, *sh; size_t n, cap; } gentry;
+typedef struct gbatch {
+    buf text, ids;
+    size_t toff[NEAR_BATCH_DOCS + 1], ioff[NEAR_BATCH_DOCS + 1], n;
+    gentry e[NEAR_BATCH_DOCS];
+} gbatch;
+
+static void gbatch_add(gbatch *b, const doc *d) {
+    if (b->n == 0) { buf_reset(&b->text); buf_reset(&b->ids); b->toff[0] = b->ioff[0] = 0; }
+    buf_add(&b->text, d->text, d->text_len);
+    buf_add(&b->ids, d->id, d->id_len);
+    b->n++;
+    b->toff[b->n] = b->text.len;
+    b->ioff[b->n] = b->ids.len;
+}
+
+static void gbatch_free(gbatch *b) {
+    buf_free(&b->text);
+    buf_free(&b->ids);
+    for (size_t i = 0; i < NEAR_BATCH_DOCS; i++) free(b->e[i].sh);
+}
+
+/* Shingle the batch (near) and write its entries; want/index: the batch's ids and index slots. */
+static int gather_flush(dedup_state *st, gbatch *b, wfile *w, const uint64_t *want, uint64_t *index,
+                        uint64_t *pos, char *err) {
+    long n = (long)b->n;
+    if (n == 0) return 0;
+    if (st->mode == MODE_NEAR) {
+        int nt = st->nuse;
+        for (int t = 0; t < nt; t++) st->workers[t].fail = 0;
+        #pragma omp parallel for num_threads(nt) schedule(dynamic, 8) if (nt > 1 && n > 16)
+        for (long i = 0; i < n; i++) {
+            near_worker *wk = &st->workers[omp_get_thread_num()];
+            gentry *e = &b->e[i];
+            if (wk->fail) continue;
+            if (minhash_shingles(wk->m, b->text.p + b->toff[i], b->toff[i + 1] - b->toff[i], &e->sh, &e->cap, &e->n, wk->err)) {
+                wk->fail = 1;
+                continue;
+            }
+            /* the same text hash as near_sign, the same sorted set as dedup_shingle_set */
+            e->th = e->n ? XXH3_64bits(wk->m->norm.p, wk->m->norm.len) | 1 : 0;
+            if (e->n > wk->shcap) {   /* the worker's shingle scratch serves as the radix buffer */
+                wk->shcap = e->n + e->n / 2;
+                wk->sh = xrealloc(wk->sh, wk->shcap * sizeof *wk->sh);
+            }
+            e->n = dedup_radix_sort_unique(e->sh, e->n, wk->sh);
+        }
+        for (int t = 0; t < nt; t++)
+            if (st->workers[t].fail) return err_set(err, "%s", st->workers[t].err);
+    }
+    static const char zero[8];
+    for (long i = 0; i < n; i++) {
+        const gentry *e = &b->e[i];
+        size_t idn = b->ioff[i + 1] - b->ioff[i], ns = st->mode == MODE_NEAR ? e->n : 0;
+        uint32_t hdr[2] = { (uint32_t)idn, (uint32_t)ns };
+        size_t pad = (8 - idn % 8) % 8;
+        if (wf_u64(w, want[i], err) || wf_u64(w, st->mode == MODE_NEAR ? e->th : 0, err) || wf_add(w, hdr, 8, err) ||
+            wf_add(w, b->ids.p + b->ioff[i], idn, err) || wf_add(w, zero, pad, err) || wf_add(w, e->sh, ns * 8, err))
+            return -1;
+        index[2 * i] = want[i];
+        index[2 * i + 1] = *pos;
+        *pos += 24 + idn + pad + ns * 8;
+    }
+    b->n = 0;
+    return 0;
+}
+
 static int split_gather(stage *s, doc_source *src, const char *dir, size_t part, size_t nranges,
-                        char *err) {
+                        int threads, char *err) {
     dedup_state *st = s->state;
+    dedup_cfg *c = s->cfg;
     if (st->mode == MODE_LINES || st->mode == MODE_PARAGRAPHS) return 0;   /* the drop list is all they need */
     /* the part's documents that occur in some pair, from every range's id index */
     uint64_t *want = NULL;
@@ -369,6 +441,7 @@ static int split_gather(stage *s, doc_source *src, const char *dir, size_t part,
     doc d;
     doc_init(&d);
     uint64_t *index = NULL;
+    gbatch *gb = xcalloc(1, sizeof *gb);   /* 24 KB: off the stack */
     for (size_t rg = 0; rg < nranges; rg++) {
         rfile f = { .fd = -1 };
         uint64_t t[4], po[2];
@@ -390,6 +463,7 @@ static int split_gather(stage *s, doc_source *src, const char *dir, size_t part,
         if (e) goto out;
         nw += m;
     }
+    if (!want) want = xcalloc(1, sizeof *want);   /* none: a valid empty array */
     if (nw) qsort(want, nw, sizeof *want, cmp_u64);
     size_t u = 0;
     for (size_t i = 0; i < nw; i++) if (!u || want[i] != want[u - 1]) want[u++] = want[i];
@@ -399,27 +473,19 @@ static int split_gather(stage *s, doc_source *src, const char *dir, size_t part,
     if (wf_open(&w, path, err)) goto out;
     index = xmalloc((nw ? nw : 1) * 2 * sizeof *index);
     uint64_t k = 0, pos = 0;
-    size_t j = 0;
-    int g;
+    size_t j = 0, jb = 0;   /* want[jb..j) are in the batch */
+    int g = 1;
+    if (st->mode == MODE_NEAR && c->threads == 0 && threads > 0 && threads < st->nworkers) st->nuse = threads;
     while (j < nw && (g = src->next(src->ctx, &d, err)) == 1) {
         if ((want[j] & 0xffffffffu) != k++) continue;
-        size_t n = 0;
-        uint64_t th = 0;   /* exact mode needs only the id */
-        if (st->mode == MODE_NEAR) {
-            if (dedup_shingle_set(st, d.text, d.text_len, &st->sa, &st->sacap, &n, err)) goto out;
-            th = n ? XXH3_64bits(st->mh->norm.p, st->mh->norm.len) | 1 : 0;
-        }
-        uint32_t hdr[2] = { (uint32_t)d.id_len, (uint32_t)n };
-        static const char zero[8];
-        size_t pad = (8 - d.id_len % 8) % 8;
-        if (wf_u64(&w, want[j], err) || wf_u64(&w, th, err) || wf_add(&w, hdr, 8, err) ||
-            wf_add(&w, d.id, d.id_len, err) || wf_add(&w, zero, pad, err) || wf_add(&w, st->sa, n * 8, err))
-            goto out;
-        index[2 * j] = want[j];
-        index[2 * j + 1] = pos;
-        pos += 24 + d.id_len + pad + n * 8;
+        gbatch_add(gb, &d);
         j++;
+        if ((gb->n == NEAR_BATCH_DOCS || gb->text.len >= st->batch_bytes || st->mode != MODE_NEAR) &&
+            gather_flush(st, gb, &w, want + jb, index + 2 * jb, &pos, err))
+            goto out;
+        if (!gb->n) jb = j;
     }
+    if (g >= 0 && gather_flush(st, gb, &w, want + jb, index + 2 * jb, &pos, err)) goto out;
     if (j < nw) {
         if (!err[0]) err_set(err, "part %zu has fewer documents than its keys say (document %llu is missing): the part changed since --phase files",
                              part, (unsigned long long)(want[j] & 0xffffffffu));
@@ -432,6 +498,8 @@ out:
     if (w.o && wf_close(&w, r == 0, err)) r = -1;
     free(want);
     free(index);
+    gbatch_free(gb);
+    free(gb);
     doc_free(&d);
     return r;
 }

@@ -300,7 +300,7 @@ static int run_split(run *R, unit *u, char *err) {
         doc_source src = { rsrc_next, &rs };
         if (!rs.rd) { missing_phase(R, in, err); r = -1; }
         else if (u->phase == RUNNER_PHASE_FILES) r = sp->keys(s, &src, R->split_dir, u->index, R->nranges, R->threads, err);
-        else r = sp->gather(s, &src, R->split_dir, u->index, R->nranges, err);
+        else r = sp->gather(s, &src, R->split_dir, u->index, R->nranges, R->threads, err);
         if (rs.rd) reader_close(rs.rd);
     } else if (u->phase == RUNNER_PHASE_BUCKETS) r = sp->buckets(s, R->split_dir, n, u->index, R->nranges, err);
     else if (u->phase == RUNNER_PHASE_CLUSTERS) r = sp->clusters(s, R->split_dir, n, R->nranges, err);

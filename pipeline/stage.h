@@ -64,7 +64,7 @@ typedef struct stage_split {
     int (*enabled)(const stage *s);     /* this configuration runs split (dedup: every mode) */
     int (*keys)(stage *s, doc_source *src, const char *dir, size_t part, size_t nranges, int threads, char *err);
     int (*buckets)(stage *s, const char *dir, size_t nparts, size_t range, size_t nranges, char *err);
-    int (*gather)(stage *s, doc_source *src, const char *dir, size_t part, size_t nranges, char *err);
+    int (*gather)(stage *s, doc_source *src, const char *dir, size_t part, size_t nranges, int threads, char *err);
     int (*clusters)(stage *s, const char *dir, size_t nparts, size_t nranges, char *err);
     int (*apply)(stage *s, const char *dir, size_t part, char *err);
 } stage_split;
