@@ -480,7 +480,8 @@ static int split_gather(stage *s, doc_source *src, const char *dir, size_t part,
         if ((want[j] & 0xffffffffu) != k++) continue;
         gbatch_add(gb, &d);
         j++;
-        if ((gb->n == NEAR_BATCH_DOCS || gb->text.len >= st->batch_bytes || st->mode != MODE_NEAR) &&
+        /* small batches (1 MB of text) keep the shingle sets in cache; one thread needs none */
+        if ((gb->n == NEAR_BATCH_DOCS || gb->text.len >= (1u << 20) || st->mode != MODE_NEAR || st->nuse == 1) &&
             gather_flush(st, gb, &w, want + jb, index + 2 * jb, &pos, err))
             goto out;
         if (!gb->n) jb = j;
