@@ -293,6 +293,7 @@ static int run_split(run *R, unit *u, char *err) {
     const stage_split *sp = s->cls->split;
     size_t n = p->inputs.n;
     int r = 0;
+    double t0 = stats_clock();   /* the step's seconds include its split phases */
     if (u->phase == RUNNER_PHASE_FILES || u->phase == RUNNER_PHASE_GATHER) {
         const char *in = u->phase == RUNNER_PHASE_GATHER ? u->inputs.v[0] : u->output ? u->output : u->inputs.v[0];
         reader_opts ro = { 0 };
@@ -305,6 +306,7 @@ static int run_split(run *R, unit *u, char *err) {
     } else if (u->phase == RUNNER_PHASE_BUCKETS) r = sp->buckets(s, R->split_dir, n, u->index, R->nranges, err);
     else if (u->phase == RUNNER_PHASE_CLUSTERS) r = sp->clusters(s, R->split_dir, n, R->nranges, err);
     s->stats.peak_rss_kb = stats_peak_rss_kb();
+    s->stats.seconds += stats_clock() - t0;
     if (!r) stats_merge(&u->st[R->L.g], &s->stats);
     stage_free(s);
     return r ? -1 : 0;
