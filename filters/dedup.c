@@ -180,16 +180,23 @@ static void finish_stats(stage *s) {
 
 /* ---- exact ---- */
 
+int dedup_exact_hash(dedup_state *st, const doc *d, dedup_h128 *k, char *err) {
+    const char *q;
+    size_t qn;
+    if (dedup_normalize(st->nc, st->norm, d->text, d->text_len, &st->nbuf, &q, &qn, err)) return -1;
+    XXH128_hash_t h = XXH3_128bits(q, qn);
+    k->lo = h.low64;
+    k->hi = h.high64;
+    return 0;
+}
+
 static int exact_process(stage *s, doc *d, stage_io *io, char *err) {
     dedup_state *st = s->state;
     dedup_cfg *c = s->cfg;
     uint64_t seq = st->seq++;
     if (dstore_add(&st->ids, d->id, d->id_len, err)) return -1;
-    const char *q;
-    size_t qn;
-    if (dedup_normalize(st->nc, st->norm, d->text, d->text_len, &st->nbuf, &q, &qn, err)) return -1;
-    XXH128_hash_t h = XXH3_128bits(q, qn);
-    dedup_h128 k = { h.low64, h.high64 };
+    dedup_h128 k;
+    if (dedup_exact_hash(st, d, &k, err)) return -1;
     if (!st->frozen && exact_bytes_after_grow(&st->tab) > st->B / 2) {
         st->frozen = 1;
         st->hold_base = seq;
@@ -328,6 +335,10 @@ static int near_process(stage *s, doc *d, stage_io *io, char *err) {
         st->thcap = st->thcap ? st->thcap * 2 : 1024;
         st->th = xrealloc(st->th, st->thcap * sizeof *st->th);
     }
+    return dedup_near_push(st, seq, d, err);
+}
+
+int dedup_near_push(dedup_state *st, uint64_t seq, const doc *d, char *err) {
     if (st->bn == 0) { st->bseq0 = seq; st->boff[0] = 0; }
     buf_add(&st->btext, d->text, d->text_len);
     st->boff[++st->bn] = st->btext.len;
@@ -449,16 +460,21 @@ out:
 
 static int lines_process(stage *s, doc *d, stage_io *io, char *err) {
     dedup_state *st = s->state;
-    dedup_cfg *c = s->cfg;
-    st->seq++;
+    uint64_t seq = st->seq++;
     if (hold(st, d, err)) return -1;
+    return dedup_lines_keys(s, d, seq, err);
+}
+
+int dedup_lines_keys(stage *s, const doc *d, uint64_t seq, char *err) {
+    dedup_state *st = s->state;
+    dedup_cfg *c = s->cfg;
     if (dedup_unit_keys(st->nc, st->norm, st->mode == MODE_PARAGRAPHS, (size_t)c->min_chars, d->text,
                         d->text_len, &st->spans, &st->ukeys, &st->ukcap, &st->nbuf, err))
         return -1;
     size_t n = dedup_sort_unique(st->ukeys, st->spans.n);   /* each unit counts once per doc */
     for (size_t i = 0; i < n; i++) {
         if (!st->ukeys[i]) continue;
-        uint64_t r[2] = { st->ukeys[i], 0 };
+        uint64_t r[2] = { st->ukeys[i], seq };
         if (xsort_add(&st->rec, r, err)) return -1;
     }
     return 0;
@@ -551,7 +567,7 @@ static int dedup_finish(stage *s, stage_io *io, char *err) {
     dedup_state *st = s->state;
     int r;
     if (st->applying) {
-        if (st->mode == MODE_LINES || st->mode == MODE_PARAGRAPHS)
+        if (dedup_lines_mode(st))
             dedup_count(s, st->mode == MODE_PARAGRAPHS ? "paragraphs removed" : "lines removed", st->removed_total);
         finish_stats(s);
         if (st->deci < st->ndec)

@@ -76,7 +76,17 @@ typedef struct dedup_decision {
     const char *id; size_t idlen; /* the root's id (duplicates) */
 } dedup_decision;
 
+/* Per document, shared by the stage run whole and its split keys phase (seq: the number the
+ * records carry):
+ *   exact  the 128-bit hash of the normalised text
+ *   near   the text into the signature batch (signed, and its band records added, when full;
+ *          dedup_near_flush signs what is left)
+ *   lines  a (unit key, seq) record per distinct unit of at least --min-chars */
+int dedup_exact_hash(dedup_state *st, const doc *d, dedup_h128 *k, char *err);
+int dedup_near_push(dedup_state *st, uint64_t seq, const doc *d, char *err);
 int dedup_near_flush(dedup_state *st, char *err);
+int dedup_lines_keys(stage *s, const doc *d, uint64_t seq, char *err);
+static inline int dedup_lines_mode(const dedup_state *st) { return st->mode == MODE_LINES || st->mode == MODE_PARAGRAPHS; }
 void dedup_annotate(dedup_state *st, doc *d, const char *rep, size_t repn, int dup, double j);
 void dedup_count(stage *s, const char *name, uint64_t n);
 /* Sorted unique shingle set of text into *v (tmp scratch in st). */

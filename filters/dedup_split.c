@@ -165,34 +165,17 @@ static int split_keys(stage *s, doc_source *src, const char *dir, size_t part, s
     uint64_t k = 0;
     while ((g = src->next(src->ctx, &d, err)) == 1) {
         if (k >= UINT32_MAX) { err_set(err, "dedup handles at most 2^32-1 documents per part"); goto out; }
-        if (st->mode == MODE_LINES || st->mode == MODE_PARAGRAPHS) {
-            /* as lines_process: each unit's key once per document */
-            if (dedup_unit_keys(st->nc, st->norm, st->mode == MODE_PARAGRAPHS, (size_t)c->min_chars, d.text,
-                                d.text_len, &st->spans, &st->ukeys, &st->ukcap, &st->nbuf, err))
-                goto out;
-            size_t nu = dedup_sort_unique(st->ukeys, st->spans.n);
-            for (size_t i = 0; i < nu; i++) {
-                uint64_t rec[2] = { st->ukeys[i], k };
-                if (st->ukeys[i] && xsort_add(&st->rec, rec, err)) goto out;
-            }
-            k++;
-            continue;
+        int e;
+        if (dedup_lines_mode(st)) e = dedup_lines_keys(s, &d, k, err);
+        else if (st->mode == MODE_NEAR) e = dedup_near_push(st, k, &d, err);
+        else {
+            dedup_h128 h;
+            e = dedup_exact_hash(st, &d, &h, err);
+            uint64_t rec[3] = { h.hi, h.lo, k };
+            if (!e) e = xsort_add(&st->rec, rec, err);
         }
-        if (st->mode == MODE_EXACT) {
-            /* the same hash as exact_process: 128 bits of the normalised text */
-            const char *q;
-            size_t qn;
-            if (dedup_normalize(st->nc, st->norm, d.text, d.text_len, &st->nbuf, &q, &qn, err)) goto out;
-            XXH128_hash_t h = XXH3_128bits(q, qn);
-            uint64_t rec[3] = { h.high64, h.low64, k++ };
-            if (xsort_add(&st->rec, rec, err)) goto out;
-            continue;
-        }
-        if (st->bn == 0) { st->bseq0 = k; st->boff[0] = 0; }
-        buf_add(&st->btext, d.text, d.text_len);
-        st->boff[++st->bn] = st->btext.len;
+        if (e) goto out;
         k++;
-        if ((st->bn == NEAR_BATCH_DOCS || st->btext.len >= st->batch_bytes) && dedup_near_flush(st, err)) goto out;
     }
     if (g < 0 || (st->mode == MODE_NEAR && dedup_near_flush(st, err)) || xsort_done(&st->rec, err)) goto out;
     char path[4200];
@@ -225,7 +208,6 @@ out:
     return r;
 }
 
-/* Documents of part p from its keys file's trailer (and its range table when off != NULL). */
 /* Documents of part p from its keys file's trailer (and its range table when off != NULL);
  * records are W words. */
 static int keys_info(const char *dir, size_t p, size_t nranges, size_t W, uint64_t *ndocs, uint64_t **off,
@@ -291,7 +273,7 @@ static int split_buckets(stage *s, const char *dir, size_t nparts, size_t range,
         if (e) goto out;
     }
     char path[4200];
-    if (st->mode == MODE_LINES || st->mode == MODE_PARAGRAPHS) {
+    if (dedup_lines_mode(st)) {
         /* the range's repeated units, sorted */
         part_path(path, sizeof path, dir, "drop", range);
         if (dedup_lines_drops(s, &st->rec, err) || wf_open(&w, path, err)) goto out;
@@ -341,13 +323,14 @@ out:
     return r;
 }
 
-/* A pairs file's trailer: t = { np, ni, nparts, magic }. */
+/* A pairs file's trailer: t = { np, ni, nparts, magic }; nparts 0 takes the file's. */
 static int pairs_info(const char *dir, size_t range, size_t nparts, rfile *f, uint64_t t[4], char *err) {
     char path[4200];
     part_path(path, sizeof path, dir, "pairs", range);
     if (rf_open(f, path, "buckets", err) || rf_tail(f, t, 4, MAGIC_PAIRS, err)) return -1;
-    if (t[2] != nparts) return err_set(err, "%s: made for %llu parts, expected %zu", path, (unsigned long long)t[2], nparts);
-    if (f->size != t[0] * 16 + t[1] * 8 + (nparts + 1) * 8 + 32) return err_set(err, "%s: size does not match its trailer", path);
+    if (nparts && t[2] != nparts) return err_set(err, "%s: made for %llu parts, expected %zu", path, (unsigned long long)t[2], nparts);
+    if (f->size != t[0] * 16 + t[1] * 8 + (t[2] + 1) * 8 + 32)
+        return err_set(err, "%s: truncated or damaged (run with --force to redo the pipeline)", path);
     return 0;
 }
 
@@ -432,10 +415,10 @@ static int split_gather(stage *s, doc_source *src, const char *dir, size_t part,
                         int threads, char *err) {
     dedup_state *st = s->state;
     dedup_cfg *c = s->cfg;
-    if (st->mode == MODE_LINES || st->mode == MODE_PARAGRAPHS) return 0;   /* the drop list is all they need */
+    if (dedup_lines_mode(st)) return 0;   /* the drop list is all they need */
     /* the part's documents that occur in some pair, from every range's id index */
     uint64_t *want = NULL;
-    size_t nw = 0, cap = 0, nparts = 0;
+    size_t nw = 0, cap = 0;
     int r = -1;
     wfile w = { 0 };
     doc d;
@@ -445,20 +428,14 @@ static int split_gather(stage *s, doc_source *src, const char *dir, size_t part,
     for (size_t rg = 0; rg < nranges; rg++) {
         rfile f = { .fd = -1 };
         uint64_t t[4], po[2];
-        char path[4200];
-        part_path(path, sizeof path, dir, "pairs", rg);
-        if (rf_open(&f, path, "buckets", err) || rf_tail(&f, t, 4, MAGIC_PAIRS, err)) { rf_close(&f); goto out; }
-        nparts = (size_t)t[2];
-        if (part >= nparts || f.size != t[0] * 16 + t[1] * 8 + (nparts + 1) * 8 + 32 ||
-            rf_read(&f, po, 16, f.size - 32 - (nparts + 1) * 8 + part * 8, err)) {
-            if (part >= nparts) err_set(err, "%s: made for %zu parts, this is part %zu", path, nparts, part);
-            else if (!err[0]) err_set(err, "%s: size does not match its trailer", path);
-            rf_close(&f);
-            goto out;
-        }
+        int e = pairs_info(dir, rg, 0, &f, t, err);
+        size_t nparts = e ? 0 : (size_t)t[2];
+        if (!e && part >= nparts) e = err_set(err, "%s: made for %zu parts, this is part %zu", f.path, nparts, part);
+        if (!e) e = rf_read(&f, po, 16, f.size - 32 - (nparts + 1) * 8 + part * 8, err);
+        if (e) { rf_close(&f); goto out; }
         size_t m = (size_t)(po[1] - po[0]);
         if (nw + m > cap) { cap = (nw + m) * 2; want = xrealloc(want, cap * sizeof *want); }
-        int e = m ? rf_read(&f, want + nw, m * 8, t[0] * 16 + po[0] * 8, err) : 0;
+        e = m ? rf_read(&f, want + nw, m * 8, t[0] * 16 + po[0] * 8, err) : 0;
         rf_close(&f);
         if (e) goto out;
         nw += m;
@@ -516,6 +493,7 @@ typedef struct cl_ctx {
     uint64_t *prefix;           /* prefix[p] = dense number of part p's first document */
     gpart *g;
     buf id;                     /* the last entry's id */
+    buf rootid;                 /* the id of the root whose set is cached in st->sa */
     uint64_t tha, thb;
     double threshold;
 } cl_ctx;
@@ -628,7 +606,7 @@ out:
 static int split_clusters(stage *s, const char *dir, size_t nparts, size_t nranges, char *err) {
     dedup_state *st = s->state;
     dedup_cfg *c = s->cfg;
-    if (st->mode == MODE_LINES || st->mode == MODE_PARAGRAPHS) return lines_clusters(s, dir, nranges, err);
+    if (dedup_lines_mode(st)) return lines_clusters(s, dir, nranges, err);
     cl_ctx cx = { .st = st, .dir = dir, .nparts = nparts, .threshold = c->threshold };
     cx.prefix = xcalloc(nparts + 1, sizeof *cx.prefix);
     cx.g = xcalloc(nparts ? nparts : 1, sizeof *cx.g);
@@ -639,7 +617,7 @@ static int split_clusters(stage *s, const char *dir, size_t nparts, size_t nrang
     uf_init(&u);
     uint8_t *hasdup = NULL;
     uint64_t *chunk = xmalloc((size_t)CHUNK_RECS * 16);
-    buf out = { 0 }, rid = { 0 };
+    buf out = { 0 };
     int r = -1;
     for (size_t p = 0; p < nparts; p++) {
         rfile f = { .fd = -1 };
@@ -701,32 +679,30 @@ static int split_clusters(stage *s, const char *dir, size_t nparts, size_t nrang
             uint32_t root = uf_find(&u, (uint32_t)i);
             uint32_t hdr[2] = { (uint32_t)(i - cx.prefix[p]), root != i };
             double j = -1;
-            buf_reset(&rid);
+            size_t idl = 0;   /* a duplicate's record carries its root's id */
             if (root == i) {
                 if (!near || !(hasdup[i / 8] & (1 << (i % 8)))) continue;   /* exact annotates duplicates only */
             } else {
-                uint64_t thr, thi;
                 if (st->cached_a != (int64_t)root) {
                     st->cached_a = -1;
                     if (entry(&cx, root, &cx.tha, &st->sa, &st->sacap, &st->na, err)) goto out;
                     st->cached_a = root;
-                    buf_reset(&st->detail);
-                    buf_add(&st->detail, cx.id.p, cx.id.len);   /* the root's id, kept with its set */
+                    buf_reset(&cx.rootid);
+                    buf_add(&cx.rootid, cx.id.p, cx.id.len);
                 }
-                thr = cx.tha;
                 if (near) {
-                    if (entry(&cx, i, &thi, &st->sb, &st->sbcap, &st->nb, err)) goto out;
-                    j = thi == thr ? 1 : dedup_jaccard(st->sa, st->na, st->sb, st->nb);
+                    if (entry(&cx, i, &cx.thb, &st->sb, &st->sbcap, &st->nb, err)) goto out;
+                    j = cx.thb == cx.tha ? 1 : dedup_jaccard(st->sa, st->na, st->sb, st->nb);
                 }
-                buf_add(&rid, st->detail.p, st->detail.len);
+                idl = cx.rootid.len;
             }
-            uint32_t idn[2] = { (uint32_t)rid.len, 0 };
+            uint32_t idn[2] = { (uint32_t)idl, 0 };
             static const char zero[8];
             buf_add(&out, hdr, 8);
             buf_add(&out, &j, 8);
             buf_add(&out, idn, 8);
-            buf_add(&out, rid.p ? rid.p : "", rid.len);
-            buf_add(&out, zero, (8 - rid.len % 8) % 8);
+            buf_add(&out, cx.rootid.p, idl);
+            buf_add(&out, zero, (8 - idl % 8) % 8);
             nrec++;
         }
         uint64_t t[2] = { nrec, MAGIC_DECIDE };
@@ -741,8 +717,8 @@ out:
     free(cx.g);
     free(cx.prefix);
     buf_free(&cx.id);
+    buf_free(&cx.rootid);
     buf_free(&out);
-    buf_free(&rid);
     free(chunk);
     free(hasdup);
     if (!r) count_runs(s, pairs.spilled_runs);
@@ -756,7 +732,7 @@ out:
 static int split_apply(stage *s, const char *dir, size_t part, char *err) {
     dedup_state *st = s->state;
     char path[4200];
-    if (st->mode == MODE_LINES || st->mode == MODE_PARAGRAPHS) {
+    if (dedup_lines_mode(st)) {
         snprintf(path, sizeof path, "%s/drop", dir);
         struct stat sb;
         if (stat(path, &sb)) return err_set(err, "%s is missing: run --phase clusters first", path);
@@ -812,7 +788,7 @@ static int split_apply(stage *s, const char *dir, size_t part, char *err) {
 int dedup_apply_process(stage *s, doc *d, stage_io *io, char *err) {
     dedup_state *st = s->state;
     dedup_cfg *c = s->cfg;
-    if (st->mode == MODE_LINES || st->mode == MODE_PARAGRAPHS) return dedup_lines_emit(s, d, io, &st->removed_total, err);
+    if (dedup_lines_mode(st)) return dedup_lines_emit(s, d, io, &st->removed_total, err);
     uint64_t k = st->seq++;
     if (st->deci >= st->ndec || st->dec[st->deci].k != k) return io->emit(io, d);
     const dedup_decision *x = &st->dec[st->deci++];

@@ -41,7 +41,7 @@ typedef struct run {
     char *stage_dir, *split_dir;
     unit *units;
     size_t nunits;
-    size_t lo, hi, next, finished;   /* the phase being run: units[lo..hi) */
+    size_t hi, next, finished;       /* the phase being run: units[next..hi) still to take */
     int threads;                     /* split keys: signature threads per unit */
     uint64_t docs, bytes;
     pthread_mutex_t mu;
@@ -512,12 +512,13 @@ int runner_run(const plan *p, const runner_opts *o, runner_result *res, char *er
     for (size_t lo = 0; lo < R.nunits && !R.stop;) {
         size_t hi = lo;
         while (hi < R.nunits && R.units[hi].phase == R.units[lo].phase) hi++;
-        R.lo = R.next = lo;
+        R.next = lo;
         R.hi = hi;
-        size_t todo = 0;
-        for (size_t i = lo; i < hi; i++) todo += !R.units[i].done;
         int nw = nw0 > (int)(hi - lo) ? (int)(hi - lo) : nw0;
-        R.threads = todo ? nw0 / (int)(todo < (size_t)nw0 ? todo : (size_t)nw0) : 1;
+        /* a phase with fewer units left than workers gives each unit the spare cores */
+        size_t left = 0;
+        for (size_t i = lo; i < hi; i++) left += !R.units[i].done;
+        R.threads = nw0 / (int)(left == 0 ? 1 : left < (size_t)nw0 ? left : (size_t)nw0);
         if (nw <= 1) worker(&R);
         else {
             pthread_t *th = xcalloc((size_t)nw, sizeof *th);
